@@ -1,0 +1,221 @@
+"""The ``htkg`` command: thin click commands over the build, dataset, store and web functions.
+
+Exit codes: 0 ok · 1 the data are malformed or do not conform · 2 usage · 3 tool or store error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from .config import SETTINGS, Settings
+from .errors import DataError, HtkgError, QueryError, ValidationFailed
+from .formats import by_name
+
+__all__ = ["main", "cli"]
+
+EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_TOOL = 0, 1, 2, 3
+_HELP = {s.name: f"{s.help} [env {s.env}; default {s.default}]" for s in SETTINGS}
+
+
+def _fail(exc: HtkgError) -> "NoReturn":  # noqa: F821
+    click.echo(f"error: {exc}", err=True)
+    code = EXIT_DATA if isinstance(exc, (DataError, ValidationFailed)) else \
+        EXIT_USAGE if isinstance(exc, QueryError) else EXIT_TOOL
+    sys.exit(code)
+
+
+@contextmanager
+def _errors():
+    try:
+        yield
+    except HtkgError as exc:
+        _fail(exc)
+
+
+@contextmanager
+def _progress(enabled: bool):
+    """A rich progress display on a terminal; silent otherwise."""
+    if not enabled or not sys.stderr.isatty():
+        yield lambda _msg: None
+        return
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("starting", total=None)
+        yield lambda msg: progress.update(task, description=msg)
+
+
+root_option = click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+                           show_default=True, help="Project directory holding ontology/, data/, shapes/, queries/.")
+release_option = click.option("--release", "release_dir", type=click.Path(path_type=Path), default=None,
+                              help=_HELP["release_dir"])
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="htkg")
+def cli():
+    """htkg — the Human Trafficking Knowledge Graph: validate, build, query and serve it."""
+
+
+@cli.command()
+@root_option
+@click.option("--format", "fmt", type=click.Choice(["text", "turtle", "json"]), default="text", show_default=True)
+def validate(root: Path, fmt: str):
+    """Validate data + ontology against the shapes. Exit 0 conforms, 1 does not."""
+    from .build.pipeline import check_project
+    with _errors(), _progress(fmt == "text") as step:
+        checked = check_project(root, step)
+    report = checked.report
+    if fmt == "json":
+        click.echo(json.dumps(report.as_json(), indent=2))
+    elif fmt == "turtle":
+        click.echo(report.graph.serialize(format="turtle"))
+    else:
+        click.echo(report.text())
+    sys.exit(EXIT_OK if report.conforms else EXIT_DATA)
+
+
+@cli.command()
+@root_option
+@click.option("--out", type=click.Path(path_type=Path), default=None, help=_HELP["release_dir"])
+@click.option("--base-iri", default=None, help=_HELP["base_iri"])
+def build(root: Path, out: Path | None, base_iri: str | None):
+    """Parse → enrich → validate → freeze a release (dumps, manifest, report). Invalid data write nothing."""
+    from .build.pipeline import build_release
+    with _errors():
+        settings = Settings.load({"release_dir": str(out) if out else None, "base_iri": base_iri})
+        with _progress(True) as step:
+            release, _ = build_release(root, Path(settings.release_dir), base_iri=settings.base_iri,
+                                       progress=step, extra_writers=_metadata_writers(settings))
+    stats = release.manifest["statistics"]
+    click.echo(f"release {release.version} written to {release.path}: "
+               f"{stats['triples']} triples, {stats['quads']} quads in {len(stats['graphs'])} graphs")
+
+
+def _metadata_writers(settings: Settings) -> list:
+    """VoID, DCAT and data.json written into the release, when the publish module provides them."""
+    try:
+        from .publish.metadata import release_writers
+    except ImportError:
+        return []
+    return release_writers(settings)
+
+
+@cli.command()
+@click.argument("sparql", required=False)
+@click.option("--name", help="Run the named query queries/NAME.rq instead.")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="A named query's parameter (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json", "xml", "turtle", "ntriples", "jsonld"]),
+              default="table", show_default=True)
+@release_option
+@root_option
+def query(sparql: str | None, name: str | None, params: tuple[str, ...], fmt: str, release_dir: Path | None, root: Path):
+    """Run SPARQL over the release's embedded store (default graph = union of named graphs).
+
+    Without a built release (``htkg build``), the curated files are compiled in memory first.
+    """
+    from .dataset.queries import load_queries
+    if bool(sparql) == bool(name):
+        raise click.UsageError("give either a SPARQL query or --name NAME")
+    with _errors():
+        store = _local_store(root, release_dir)
+        bindings = {}
+        if name:
+            queries = load_queries(root / "queries")
+            if name not in queries:
+                raise click.UsageError(f"no named query {name!r}; known: {', '.join(queries) or 'none'}")
+            pairs = {}
+            for p in params:
+                if "=" not in p:
+                    raise click.UsageError(f"--param expects NAME=VALUE, got {p!r}")
+                k, v = p.split("=", 1)
+                pairs[k] = v
+            nq = queries[name]
+            sparql = nq.sparql
+            bindings = nq.bind(pairs)
+        result = store.query(sparql, bindings=bindings)
+    _print_result(result, fmt)
+
+
+def _local_store(root: Path, release_dir: Path | None):
+    from .dataset.release import open_release
+    from .store.oxigraph import OxigraphStore
+    path = release_dir or Path(Settings.load().release_dir)
+    if (path / "manifest.json").exists():
+        return open_release(path).open_store()
+    from .build.compile import compile_project
+    from .build.freeze import to_oxigraph_quads
+    return OxigraphStore.from_quads(to_oxigraph_quads(compile_project(root)))
+
+
+def _print_result(result, fmt: str) -> None:
+    from .namespaces import PREFIXES
+    if fmt == "table":
+        if result.kind == "ask":
+            click.echo("true" if result.boolean else "false")
+            return
+        if result.kind == "graph":
+            fmt = "turtle"
+        else:
+            from rich.console import Console
+            from rich.table import Table
+            table = Table(*result.variables, show_lines=False)
+            for row in result.rows:
+                table.add_row(*[_short(row[v].value if v in row else "", PREFIXES) for v in result.variables])
+            Console(width=200).print(table)
+            click.echo(f"{len(result.rows)} row(s)")
+            return
+    want = by_name(fmt)
+    if result.kind == "graph" and want.kind != "graph":
+        raise click.UsageError(f"a graph result cannot be written as {fmt}; use turtle, ntriples or jsonld")
+    if result.kind != "graph" and want.kind != "results":
+        raise click.UsageError(f"a {result.kind} result cannot be written as {fmt}; use csv, tsv, json or xml")
+    sys.stdout.buffer.write(result.serialize(want, PREFIXES))
+
+
+def _short(iri: str, prefixes: dict) -> str:
+    for k, v in prefixes.items():
+        if iri.startswith(v) and k not in ("graph",):
+            return f"{k}:{iri[len(v):]}"
+    return iri
+
+
+@cli.command()
+@release_option
+@root_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def stats(release_dir: Path | None, root: Path, fmt: str):
+    """Triples, entities per class, relations per property, triples per named graph."""
+    from .build.freeze import statistics, to_oxigraph_quads
+    from .dataset.release import open_release
+    with _errors():
+        path = release_dir or Path(Settings.load().release_dir)
+        if (path / "manifest.json").exists():
+            st = open_release(path).statistics
+        else:
+            from .build.compile import compile_project
+            st = statistics(to_oxigraph_quads(compile_project(root)))
+    if fmt == "json":
+        click.echo(json.dumps(st, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+    from .namespaces import PREFIXES
+    console = Console(width=160)
+    console.print(f"triples {st['triples']} · quads {st['quads']} · typed entities {st['entities']} · graphs {len(st['graphs'])}")
+    for title, key in (("entities per class", "classes"), ("relations per property", "properties"),
+                       ("triples per named graph", "graphs")):
+        t = Table("", "count", title=title)
+        for k, v in sorted(st[key].items(), key=lambda kv: (-kv[1], kv[0])):
+            t.add_row(_short(k, PREFIXES) if key != "graphs" else k, str(v))
+        console.print(t)
+
+
+def main() -> None:
+    cli(prog_name="htkg")

@@ -1,0 +1,120 @@
+"""The embedded store: pyoxigraph, in memory (default) or on disk, with the union of named graphs as default graph."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable, Mapping
+
+import pyoxigraph as ox
+
+from ..errors import QuerySyntaxError, ReleaseError, StoreError
+from .base import QueryResult, Term
+
+__all__ = ["OxigraphStore", "run_query", "syntax_error"]
+
+
+def syntax_error(exc: SyntaxError, query: str) -> QuerySyntaxError:
+    """pyoxigraph's 'error at L:C: …' as a QuerySyntaxError with the offending text."""
+    import re
+    text = str(exc)
+    m = re.search(r"(?:error at |line )(\d+)[:, column]+(\d+)", text)
+    line, col = (int(m.group(1)), int(m.group(2))) if m else (None, None)
+    message = re.sub(r"^error at \d+:\d+: ", "", text)
+    snippet = None
+    if line is not None:
+        lines = query.splitlines()
+        if 0 < line <= len(lines):
+            src = lines[line - 1]
+            snippet = src[max(0, col - 30):col + 30] if col else src[:60]
+    return QuerySyntaxError(message, line, col, snippet)
+
+
+def run_query(store: ox.Store, sparql: str, *, bindings: Mapping[str, Term] | None = None,
+              default_graphs: Iterable[str] | None = None, named_graphs: Iterable[str] | None = None,
+              raw: bool = False):
+    """Evaluate on a pyoxigraph store; the pyoxigraph result when ``raw``, else a :class:`QueryResult`."""
+    kwargs = {}
+    if default_graphs is not None:
+        kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+    else:
+        kwargs["use_default_graph_as_union"] = True
+    if named_graphs is not None:
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+    if bindings:
+        kwargs["substitutions"] = {ox.Variable(k): v for k, v in bindings.items()}
+    try:
+        result = store.query(sparql, **kwargs)
+    except SyntaxError as exc:
+        raise syntax_error(exc, sparql) from None
+    except OSError as exc:
+        raise StoreError(f"the query failed in the store: {exc}") from None
+    if raw:
+        return result
+    return to_result(result)
+
+
+def to_result(result) -> QueryResult:
+    if isinstance(result, ox.QueryBoolean):
+        return QueryResult("ask", boolean=bool(result))
+    if isinstance(result, ox.QueryTriples):
+        return QueryResult("graph", triples=list(result))
+    variables = [v.value for v in result.variables]
+    rows = []
+    for sol in result:
+        row = {}
+        for v in variables:
+            term = sol[v]
+            if term is not None:
+                row[v] = term
+        rows.append(row)
+    return QueryResult("select", variables=variables, rows=rows)
+
+
+class OxigraphStore:
+    """A pyoxigraph store holding one release."""
+
+    def __init__(self, store: ox.Store | None = None):
+        self.store = store if store is not None else ox.Store()
+
+    @classmethod
+    def from_quads(cls, quads: Iterable[ox.Quad]) -> "OxigraphStore":
+        s = cls()
+        s.store.bulk_extend(quads)
+        return s
+
+    @classmethod
+    def from_file(cls, path: Path, fmt: ox.RdfFormat = ox.RdfFormat.N_QUADS) -> "OxigraphStore":
+        s = cls()
+        try:
+            s.store.bulk_load(path=str(path), format=fmt)
+        except (OSError, SyntaxError) as exc:
+            raise ReleaseError(f"cannot load {path}: {exc}") from None
+        return s
+
+    @classmethod
+    def open_read_only(cls, path: Path) -> "OxigraphStore":
+        try:
+            return cls(ox.Store.read_only(str(path)))
+        except OSError as exc:
+            raise ReleaseError(f"cannot open the on-disk store {path}: {exc}",
+                               hint="build it with `htkg build --store-path DIR`") from None
+
+    def query(self, sparql: str, *, bindings: Mapping[str, Term] | None = None,
+              default_graphs: Iterable[str] | None = None, named_graphs: Iterable[str] | None = None,
+              timeout: float | None = None) -> QueryResult:
+        # pyoxigraph cannot cancel a query in-process; time limits are enforced by the isolating
+        # executor of the web layer (a worker process that can be stopped).
+        return run_query(self.store, sparql, bindings=bindings, default_graphs=default_graphs,
+                         named_graphs=named_graphs)
+
+    def graphs(self) -> dict[str, int]:
+        out = {}
+        for g in self.store.named_graphs():
+            out[g.value] = sum(1 for _ in self.store.quads_for_pattern(None, None, None, g))
+        return dict(sorted(out.items()))
+
+    def __len__(self) -> int:
+        return len(self.store)
+
+    def close(self) -> None:
+        self.store = None

@@ -1,0 +1,63 @@
+"""Shared fixtures: the repository, the compiled curated graph, an embedded store, a built release."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def project_root() -> Path:
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def compiled():
+    """The curated files parsed and enriched (an rdflib Dataset)."""
+    from htkg.build.compile import compile_project
+    return compile_project(ROOT)
+
+
+@pytest.fixture(scope="session")
+def store(compiled):
+    """The compiled graph in an embedded pyoxigraph store (union default graph)."""
+    from htkg.build.freeze import to_oxigraph_quads
+    from htkg.store.oxigraph import OxigraphStore
+    return OxigraphStore.from_quads(to_oxigraph_quads(compiled))
+
+
+@pytest.fixture(scope="session")
+def named_queries():
+    from htkg.dataset.queries import load_queries
+    return load_queries(ROOT / "queries")
+
+
+@pytest.fixture(scope="session")
+def release_dir(tmp_path_factory) -> Path:
+    """A release built from the curated files, once per test session."""
+    from htkg.build.pipeline import build_release
+    from htkg.config import Settings
+    from htkg.cli import _metadata_writers
+    out = tmp_path_factory.mktemp("release") / "release"
+    build_release(ROOT, out, extra_writers=_metadata_writers(Settings()))
+    return out
+
+
+@pytest.fixture(scope="session")
+def release(release_dir):
+    from htkg.dataset.release import open_release
+    return open_release(release_dir)
+
+
+@pytest.fixture
+def project_copy(tmp_path) -> Path:
+    """A writable copy of the curated files, for tests that break them."""
+    dst = tmp_path / "project"
+    for folder in ("ontology", "data", "shapes", "queries"):
+        if (ROOT / folder).is_dir():
+            shutil.copytree(ROOT / folder, dst / folder)
+    return dst

@@ -1,0 +1,133 @@
+"""The htkg command, driven through click's CliRunner: exit codes, errors, byte-identical builds."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import tomllib
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from htkg.cli import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args, **kw):
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False, **kw)
+
+
+def test_every_script_target_imports_and_has_help():
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts, "no console scripts declared"
+    for name, target in scripts.items():
+        module, _, attr = target.partition(":")
+        assert callable(getattr(importlib.import_module(module), attr))
+    result = run("--help")
+    assert result.exit_code == 0 and "validate" in result.output
+    for command in cli.commands:
+        assert run(command, "--help").exit_code == 0, command
+
+
+def test_validate_conforms_on_curated_data():
+    result = run("validate", "--root", ROOT)
+    assert result.exit_code == 0, result.output
+    assert "Conforms" in result.output
+
+
+def test_validate_json_format():
+    result = run("validate", "--root", ROOT, "--format", "json")
+    assert result.exit_code == 0
+    assert json.loads(result.output)["conforms"] is True
+
+
+def test_malformed_file_names_file_line_column_and_writes_nothing(project_copy, tmp_path):
+    bad = project_copy / "data" / "zz-broken.trig"
+    bad.write_text('@prefix ex: <http://example.org/> .\nex:g {\n  ex:a ex:b "unterminated .\n}\n')
+    out = tmp_path / "rel"
+    result = run("build", "--root", project_copy, "--out", out)
+    assert result.exit_code == 1
+    assert "zz-broken.trig:3:" in result.output
+    assert not out.exists()
+    assert list(tmp_path.glob(".rel*")) == [], "a temporary release was left behind"
+    assert run("validate", "--root", project_copy).exit_code == 1
+
+
+def test_default_graph_triple_is_refused(project_copy):
+    (project_copy / "data" / "zz-default.trig").write_text(
+        '@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\n')
+    result = run("validate", "--root", project_copy)
+    assert result.exit_code == 1
+    assert "zz-default.trig:2" in result.output and "outside a named graph" in result.output
+
+
+def test_quote_not_in_source_is_refused(project_copy):
+    (project_copy / "data" / "zz-quote.trig").write_text(
+        "@prefix htkg: <https://w3id.org/htkg/def/> .\n@prefix graph: <https://w3id.org/htkg/graph/> .\n"
+        'graph:provenance { <https://w3id.org/htkg/graph/page/zz> htkg:quote "words the page never said" . }\n')
+    result = run("validate", "--root", project_copy)
+    assert result.exit_code == 1
+    assert "does not occur in the source text" in result.output
+
+
+def test_two_builds_are_byte_identical(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert run("build", "--root", ROOT, "--out", a).exit_code == 0
+    assert run("build", "--root", ROOT, "--out", b).exit_code == 0
+    files_a = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+    files_b = sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
+    assert files_a == files_b and len(files_a) >= 14
+    for rel in files_a:
+        assert (a / rel).read_bytes() == (b / rel).read_bytes(), f"{rel} differs between builds"
+
+
+def test_build_replaces_previous_release_atomically(tmp_path):
+    out = tmp_path / "rel"
+    assert run("build", "--root", ROOT, "--out", out).exit_code == 0
+    first = json.loads((out / "manifest.json").read_text())["version"]
+    assert run("build", "--root", ROOT, "--out", out).exit_code == 0
+    assert json.loads((out / "manifest.json").read_text())["version"] == first
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rel"]
+
+
+def test_query_select_formats(release_dir):
+    q = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    table = run("query", q, "--release", release_dir)
+    assert table.exit_code == 0 and "1 row(s)" in table.output
+    csv = run("query", q, "--release", release_dir, "--format", "csv")
+    assert csv.output.splitlines()[0].strip() == "n" and int(csv.output.splitlines()[1]) > 100
+    js = json.loads(run("query", q, "--release", release_dir, "--format", "json").output)
+    assert int(js["results"]["bindings"][0]["n"]["value"]) > 100
+
+
+def test_query_construct_as_turtle_parses(release_dir):
+    import rdflib
+    out = run("query", "CONSTRUCT WHERE { ?s a ?t } LIMIT 5", "--release", release_dir, "--format", "turtle")
+    assert out.exit_code == 0
+    assert len(rdflib.Graph().parse(data=out.output, format="turtle")) == 5
+
+
+def test_query_syntax_error_gives_position_and_exit_2(release_dir):
+    result = run("query", "SELECT * WHERE {\n ?s ?p }", "--release", release_dir)
+    assert result.exit_code == 2
+    assert "line 2" in result.output
+
+
+def test_named_query_unknown_parameter(release_dir, named_queries):
+    name = next(iter(named_queries))
+    result = run("query", "--name", name, "--param", "nonexistent=1", "--release", release_dir)
+    assert result.exit_code == 2 and "nonexistent" in result.output
+
+
+def test_query_needs_exactly_one_source():
+    assert run("query").exit_code == 2
+
+
+def test_stats_json_counts(release_dir):
+    result = run("stats", "--release", release_dir, "--format", "json")
+    st = json.loads(result.output)
+    assert st["triples"] > 100 and st["graphs"] and st["classes"] and st["properties"]
+    text = run("stats", "--release", release_dir)
+    assert "triples per named graph" in text.output
