@@ -28,7 +28,7 @@ build: setup
 	$(HTKG) stats --release $(RELEASE)
 
 serve: build
-	$(HTKG) serve --release $(RELEASE)
+	$(HTKG) serve --release-dir $(RELEASE)
 
 run: serve
 

@@ -61,3 +61,24 @@ def project_copy(tmp_path) -> Path:
         if (ROOT / folder).is_dir():
             shutil.copytree(ROOT / folder, dst / folder)
     return dst
+
+
+@pytest.fixture(scope="session")
+def app(release_dir):
+    """The Flask app over the session's release (in-process, for the test client)."""
+    from htkg.config import Settings
+    from htkg.web import create_app
+    return create_app(Settings(release_dir=str(release_dir)))
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def server(release_dir):
+    """A real `htkg serve` process (gunicorn) on a free loopback port, shared by the session."""
+    from server import ServerProcess
+    with ServerProcess(release_dir, query_timeout=3) as srv:
+        yield srv

@@ -217,5 +217,31 @@ def stats(release_dir: Path | None, root: Path, fmt: str):
         console.print(t)
 
 
+def _settings_options(names):
+    """click options for the given settings, with their help derived from SETTINGS."""
+    def deco(f):
+        for s in reversed([x for x in SETTINGS if x.name in names]):
+            f = click.option(s.flag, s.name, default=None, help=_HELP[s.name])(f)
+        return f
+    return deco
+
+
+SERVE_SETTINGS = ("release_dir", "base_iri", "host", "port", "workers", "store_path", "store_url", "store_timeout",
+                  "query_timeout", "query_memory_mb", "max_concurrent_queries", "max_body_bytes", "max_query_chars",
+                  "html_row_limit", "trust_proxy", "cors_origin", "cache_max_age", "log_level")
+
+
+@cli.command()
+@_settings_options(SERVE_SETTINGS)
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="A TOML file of settings (keys as in the settings table) [env HTKG_CONFIG].")
+def serve(config_file: Path | None, **overrides):
+    """Serve a release with gunicorn: SPARQL endpoint, resource pages, dumps, catalog."""
+    from .web.serve import serve as run_server
+    with _errors():
+        settings = Settings.load({k: v for k, v in overrides.items() if v is not None}, file=config_file)
+        run_server(settings)
+
+
 def main() -> None:
     cli(prog_name="htkg")

@@ -1,0 +1,86 @@
+"""The one place that maps exceptions to HTTP, with one error shape.
+
+JSON (``{"error": {"status", "type", "message", "hint", "line", "column", "parameter"}}``) unless the
+client prefers HTML or plain text. An HtkgError is a 4xx/503 with its message; an unknown exception is
+a logged 500 that says nothing of the internals.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
+
+from ..errors import (HtkgError, QueryError, QueryTimeout, QueryTooBusy, ReleaseError, StoreError,
+                      StoreUnavailable)
+from ..formats import FORMATS, negotiate, by_name
+
+__all__ = ["install", "error_response", "status_of"]
+
+log = logging.getLogger("htkg.web")
+_ERROR_FORMATS = (by_name("json"), by_name("html"))
+
+
+def status_of(exc: HtkgError) -> int:
+    if isinstance(exc, (QueryTimeout, QueryTooBusy, StoreUnavailable)):
+        return 503
+    if isinstance(exc, QueryError):
+        return getattr(exc, "status", 400)
+    if isinstance(exc, (StoreError, ReleaseError)):
+        return 500
+    return 400
+
+
+def error_response(status: int, message: str, *, kind: str = "error", hint: str | None = None,
+                   extra: dict | None = None, headers: dict | None = None) -> Response:
+    body = {"status": status, "type": kind, "message": message}
+    if hint:
+        body["hint"] = hint
+    body.update({k: v for k, v in (extra or {}).items() if v is not None})
+    accept = request.headers.get("Accept", "") if request else ""
+    if "text/html" in accept and "json" not in accept.split(",")[0]:
+        page = (f"<!doctype html><html lang=en><meta charset=utf-8><title>{status} {html.escape(kind)}</title>"
+                f"<body><h1>{status} — {html.escape(kind)}</h1><p>{html.escape(message)}</p>"
+                + (f"<p>{html.escape(hint)}</p>" if hint else "") + "</body></html>")
+        resp = Response(page, status=status, content_type="text/html; charset=utf-8")
+    elif accept.startswith("text/plain"):
+        text = message + (f"\nhint: {hint}" if hint else "") + "\n"
+        resp = Response(text, status=status, content_type="text/plain; charset=utf-8")
+    else:
+        resp = Response(json.dumps({"error": body}, ensure_ascii=False) + "\n", status=status,
+                        content_type="application/json; charset=utf-8")
+    for k, v in (headers or {}).items():
+        resp.headers[k] = v
+    return resp
+
+
+def install(app: Flask) -> None:
+    @app.errorhandler(HtkgError)
+    def _htkg(exc: HtkgError):
+        status = status_of(exc)
+        if status >= 500 and not isinstance(exc, (QueryTimeout, QueryTooBusy, StoreUnavailable)):
+            log.exception("server error")
+        extra = {}
+        pos = getattr(exc, "position", None)
+        if pos is not None and getattr(pos, "line", None):
+            extra.update(line=pos.line, column=pos.column)
+        if getattr(exc, "snippet", None):
+            extra["near"] = exc.snippet
+        if getattr(exc, "parameter", None):
+            extra["parameter"] = exc.parameter
+        headers = {"Retry-After": "5"} if status == 503 else None
+        return error_response(status, getattr(exc, "message", str(exc)), kind=type(exc).__name__,
+                              hint=exc.hint, extra=extra, headers=headers)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        return error_response(exc.code or 500, exc.description or exc.name, kind=exc.name,
+                              headers=dict(exc.get_response().headers) if exc.code == 405 else None)
+
+    @app.errorhandler(Exception)
+    def _unknown(exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500, "internal server error (logged)", kind="Internal Server Error")

@@ -1,0 +1,92 @@
+"""HTTP plumbing shared by every blueprint: CORS everywhere, caching keyed to the release, negotiation."""
+
+from __future__ import annotations
+
+import hashlib
+from email.utils import format_datetime, parsedate_to_datetime
+import datetime as dt
+
+from flask import Flask, Response, request
+
+from ..formats import Format, negotiate, by_extension, by_name
+from .errors import error_response
+from .site import site
+
+__all__ = ["install", "choose_format", "cacheable", "not_acceptable"]
+
+
+def install(app: Flask) -> None:
+    @app.after_request
+    def _cors(resp: Response) -> Response:
+        s = site()
+        resp.headers["Access-Control-Allow-Origin"] = s.settings.cors_origin
+        resp.headers["Access-Control-Expose-Headers"] = "ETag, Last-Modified, Content-Length, Content-Type, Link, Vary"
+        if request.method == "OPTIONS":
+            resp.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"
+            resp.headers["Access-Control-Allow-Headers"] = request.headers.get(
+                "Access-Control-Request-Headers", "Accept, Content-Type, If-None-Match, If-Modified-Since")
+            resp.headers["Access-Control-Max-Age"] = "86400"
+        return resp
+
+
+def not_acceptable(offered: tuple[Format, ...] | list[Format]) -> Response:
+    names = ", ".join(f"{f.media_type} (format={f.name})" for f in offered)
+    return error_response(406, f"none of the requested media types can be produced; offered: {names}",
+                          kind="Not Acceptable", hint="set Accept to one of these, or pass ?format=NAME")
+
+
+def choose_format(offered, *, param: str = "format", extension: str | None = None) -> Format | None:
+    """``?format=`` (name, extension or media type), then the path's extension, then ``Accept``."""
+    wanted = request.args.get(param) or (request.form.get(param) if request.method == "POST" else None)
+    if wanted:
+        fmt = by_name(wanted)
+        return fmt if fmt in offered else None
+    if extension:
+        fmt = by_extension(extension)
+        return fmt if fmt in offered else None
+    return negotiate(request.headers.get("Accept"), tuple(offered))
+
+
+def _last_modified() -> dt.datetime | None:
+    date = site().release.manifest.get("release_date")
+    if not date:
+        return None
+    try:
+        return dt.datetime.fromisoformat(date).replace(tzinfo=dt.timezone.utc)
+    except ValueError:
+        return None
+
+
+def cacheable(resp: Response, *, vary_accept: bool = True, key: str = "") -> Response:
+    """ETag/Last-Modified from the release; 304 on a matching If-None-Match/If-Modified-Since."""
+    s = site()
+    seed = f"{s.version}|{request.full_path}|{request.headers.get('Accept', '') if vary_accept else ''}|{key}"
+    if request.method == "POST":
+        seed += "|" + hashlib.sha256(request.get_data()).hexdigest()
+    etag = hashlib.sha256(seed.encode()).hexdigest()[:24]
+    resp.set_etag(etag)
+    modified = _last_modified()
+    if modified:
+        resp.headers["Last-Modified"] = format_datetime(modified, usegmt=True)
+    resp.headers["Cache-Control"] = f"public, max-age={s.settings.cache_max_age}"
+    if vary_accept:
+        resp.vary.add("Accept")
+    if resp.status_code == 200 and _not_modified(etag, modified):
+        not_mod = Response(status=304)
+        for h in ("ETag", "Last-Modified", "Cache-Control", "Vary"):
+            if h in resp.headers:
+                not_mod.headers[h] = resp.headers[h]
+        return not_mod
+    return resp
+
+
+def _not_modified(etag: str, modified: dt.datetime | None) -> bool:
+    if request.if_none_match:
+        return request.if_none_match.contains_weak(etag) or "*" in request.if_none_match
+    ims = request.headers.get("If-Modified-Since")
+    if ims and modified:
+        try:
+            return modified <= parsedate_to_datetime(ims)
+        except (TypeError, ValueError):
+            return False
+    return False

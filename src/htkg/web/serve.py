@@ -1,0 +1,44 @@
+"""Serving with gunicorn (never Flask's development server)."""
+
+from __future__ import annotations
+
+from gunicorn.app.base import BaseApplication
+
+from ..config import Settings
+
+__all__ = ["serve"]
+
+
+class _Gunicorn(BaseApplication):
+    def __init__(self, settings: Settings, options: dict):
+        self.settings = settings
+        self.options = options
+        super().__init__()
+
+    def load_config(self):
+        for key, value in self.options.items():
+            if key in self.cfg.settings and value is not None:
+                self.cfg.set(key, value)
+
+    def load(self):
+        from .app import create_app
+        return create_app(self.settings)
+
+
+def serve(settings: Settings) -> None:
+    """Run gunicorn in the foreground with ``settings.workers`` worker processes."""
+    from .app import create_app
+    create_app(settings)  # fail fast, before forking, on a missing release or bad settings
+    options = {
+        "bind": f"{settings.host}:{settings.port}",
+        "workers": settings.workers,
+        "worker_class": "gthread",
+        "threads": max(2, settings.max_concurrent_queries + 2),
+        "timeout": int(settings.query_timeout * 3 + 30),
+        "graceful_timeout": 10,
+        "accesslog": "-",
+        "loglevel": settings.log_level,
+        "limit_request_line": 8190,
+        "forwarded_allow_ips": "*" if settings.trust_proxy else "127.0.0.1",
+    }
+    _Gunicorn(settings, options).run()
