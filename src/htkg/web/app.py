@@ -16,7 +16,7 @@ from .site import Site
 __all__ = ["create_app", "BLUEPRINTS"]
 
 # One module per area, each exposing ``bp`` (a Blueprint). Add a line here for a new area.
-BLUEPRINTS: list[str] = []
+BLUEPRINTS: list[str] = ["vendor"]
 
 
 def create_app(settings: Settings | None = None, *, store=None) -> Flask:
@@ -32,6 +32,10 @@ def create_app(settings: Settings | None = None, *, store=None) -> Flask:
     logging.getLogger("htkg").setLevel(settings.log_level.upper())
     errors.install(app)
     http.install(app)
+
+    @app.context_processor
+    def _globals():
+        return {"htkg_version": release.version, "url_map_endpoints": app.view_functions}
 
     @app.get("/-/health")
     def health():
