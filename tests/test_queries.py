@@ -1,0 +1,59 @@
+"""Every named query answers exactly what the curated data say.
+
+For ``queries/<name>.rq`` the expected answer is ``tests/expected/queries/<name>.json``: a list of rows,
+each a dict variable → value (IRIs and literals' lexical forms). A query that takes parameters runs with
+the ``example=`` value of each parameter that has one. Rows are compared in order when the query has an
+ORDER BY (each such query orders completely), otherwise as multisets.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+QUERY_FILES = sorted((ROOT / "queries").glob("*.rq"))
+EXPECTED = Path(__file__).resolve().parent / "expected" / "queries"
+MIN_QUERIES = 15
+
+
+def _ordered(sparql: str) -> bool:
+    body = "\n".join(line for line in sparql.splitlines() if not line.lstrip().startswith("#"))
+    return re.search(r"(?i)\bORDER\s+BY\b", body) is not None
+
+
+def _key(row: dict) -> str:
+    return json.dumps(row, sort_keys=True, ensure_ascii=False)
+
+
+def test_enough_queries():
+    assert len(QUERY_FILES) >= MIN_QUERIES, [p.name for p in QUERY_FILES]
+
+
+def test_every_query_has_an_expected_answer():
+    missing = [p.stem for p in QUERY_FILES if not (EXPECTED / f"{p.stem}.json").is_file()]
+    orphans = [p.stem for p in EXPECTED.glob("*.json") if not (ROOT / "queries" / f"{p.stem}.rq").is_file()]
+    assert missing == [] and orphans == [], (missing, orphans)
+
+
+def test_every_query_has_a_title_and_description(named_queries):
+    for name, query in named_queries.items():
+        assert query.title and query.title != name, name
+        assert query.description, name
+
+
+@pytest.mark.parametrize("path", QUERY_FILES, ids=lambda p: p.stem)
+def test_query_answer(store, named_queries, path):
+    query = named_queries[path.stem]
+    params = {p.name: p.example for p in query.params if p.example}
+    assert all(p.name in params for p in query.params if p.required), f"{path.name}: a required parameter has no example"
+    got = query.execute(store, params).simple_rows()
+    expected = json.loads((EXPECTED / f"{path.stem}.json").read_text(encoding="utf-8"))
+    assert expected, f"{path.stem}: the expected answer is empty"
+    if _ordered(query.sparql):
+        assert got == expected
+    else:
+        assert sorted(map(_key, got)) == sorted(map(_key, expected))
