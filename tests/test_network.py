@@ -1,0 +1,146 @@
+"""The relation network read from the store, and its exports: counts agree with SPARQL on the store."""
+
+from __future__ import annotations
+
+import csv
+import io
+import xml.etree.ElementTree as ET
+
+import networkx as nx
+import pytest
+
+from htkg.dataset.network import (EDGE_COLUMNS, NODE_COLUMNS, GraphFilter, compact, edges_csv, extract_network,
+                                  figure_dot, gexf_bytes, graphml_bytes, nodes_csv, render_figure, to_cytoscape,
+                                  to_networkx)
+from htkg.errors import QueryError
+
+P = """PREFIX htkg: <https://w3id.org/htkg/def/>
+PREFIX org: <http://www.w3.org/ns/org#>
+"""
+# Written independently of network.py: resources of a kinded class, triples of a labelled property.
+COUNT_NODES = P + "SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { ?c htkg:nodeKind ?k . ?x a ?c FILTER(isIRI(?x)) }"
+COUNT_EDGES = P + """SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE {
+  ?p htkg:edgeLabel ?l . ?s ?p ?o . ?cs htkg:nodeKind ?ks . ?s a ?cs . ?co htkg:nodeKind ?ko . ?o a ?co } }"""
+PAGE_EDGES = P + """SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE {
+  ?p htkg:edgeLabel ?l . GRAPH ?g { ?s ?p ?o }
+  FILTER(STRSTARTS(STR(?g), "https://w3id.org/htkg/graph/page/"))
+  ?cs htkg:nodeKind ?ks . ?s a ?cs . ?co htkg:nodeKind ?ko . ?o a ?co } }"""
+
+
+def count(store, sparql: str) -> int:
+    return int(store.query(sparql).rows[0]["n"].value)
+
+
+@pytest.fixture(scope="module")
+def net(store):
+    return extract_network(store)
+
+
+def test_network_counts_match_sparql(store, net):
+    assert len(net.nodes) == count(store, COUNT_NODES) > 50
+    assert len(net.edges) == count(store, COUNT_EDGES) > 100
+
+
+def test_every_node_has_a_label_and_a_declared_kind(net):
+    for node in net.nodes.values():
+        assert node.label and node.kind in net.kinds
+
+
+def test_acronyms_are_alternative_labels(net):
+    ovc = [n for n in net.nodes.values() if "OVC" in n.alt_labels]
+    assert [n.label for n in ovc] == ["Office for Victims of Crime"]
+
+
+def test_every_edge_is_cited(net):
+    for edge in net.edges:
+        assert edge.citations, edge
+        for c in edge.citations:
+            assert c.quote if not c.outside else c.source, c
+
+
+def test_units_fall_under_their_department(net):
+    ovc = next(n for n in net.nodes.values() if "OVC" in n.alt_labels)
+    assert [net.label(d) for d in ovc.departments] == ["Department of Justice"]
+
+
+@pytest.mark.parametrize("export,reader", [(graphml_bytes, nx.read_graphml), (gexf_bytes, nx.read_gexf)])
+def test_graphml_and_gexf_load_back_with_the_store_counts(store, net, export, reader):
+    g = reader(io.BytesIO(export(net)))
+    assert g.number_of_nodes() == count(store, COUNT_NODES)
+    assert g.number_of_edges() == count(store, COUNT_EDGES)
+    some = next(iter(net.nodes.values()))
+    assert g.nodes[some.iri]["label"] == some.label
+    assert g.nodes[some.iri]["kind"] == some.kind
+
+
+def test_graphml_carries_relation_names_and_citations(net):
+    g = nx.read_graphml(io.BytesIO(graphml_bytes(net)))
+    data = [d for _, _, d in g.edges(data=True)]
+    assert all(d["label"] and d["relation"] and d["citation"] for d in data)
+    assert {d["label"] for d in data} == {e.relation_label for e in net.edges}
+
+
+def test_csv_columns_and_rows(net):
+    nodes = list(csv.DictReader(io.StringIO(nodes_csv(net).decode())))
+    edges = list(csv.DictReader(io.StringIO(edges_csv(net).decode())))
+    assert list(nodes[0]) == NODE_COLUMNS and list(edges[0]) == EDGE_COLUMNS
+    assert len(nodes) == len(net.nodes) and len(edges) == len(net.edges)
+    assert all(r["source_label"] and r["target_label"] and r["relation_label"] and r["citation"] for r in edges)
+
+
+def test_cytoscape_json(net):
+    cy = to_cytoscape(net)
+    assert cy["counts"] == {"nodes": len(net.nodes), "edges": len(net.edges)}
+    ids = {n["data"]["id"] for n in cy["elements"]["nodes"]}
+    assert all(e["data"]["source"] in ids and e["data"]["target"] in ids for e in cy["elements"]["edges"])
+    assert all(n["data"]["path"].startswith("/id/") for n in cy["elements"]["nodes"])
+
+
+def test_hiding_outside_facts_keeps_only_page_edges(store, net):
+    page = net.filter(GraphFilter(outside=False))
+    assert len(page.edges) == count(store, PAGE_EDGES) < len(net.edges)
+    assert all(n.origin != "outside" for n in page.nodes.values())
+    assert all(not c.outside for e in page.edges for c in e.citations)
+
+
+def test_kind_filter(net):
+    part = net.filter(GraphFilter(kinds=frozenset({"department", "unit"})))
+    assert {n.kind for n in part.nodes.values()} == {"department", "unit"}
+    assert all(e.source in part.nodes and e.target in part.nodes for e in part.edges)
+
+
+def test_relation_filter_keeps_the_ends_of_those_edges(net):
+    funds = next(iri for iri, label in net.relations.items() if label == "funds")
+    part = net.filter(GraphFilter(relations=frozenset({compact(funds)})))
+    expected = [e for e in net.edges if e.relation == funds]
+    assert part.edges == expected and expected
+    assert set(part.nodes) == {e.source for e in expected} | {e.target for e in expected}
+
+
+def test_department_filter_keeps_the_subtree_and_what_it_touches(net):
+    doj = next(n for n in net.departments() if "DOJ" in n.alt_labels)
+    part = net.filter(GraphFilter(department=doj.iri))
+    under = {k for k, n in net.nodes.items() if doj.iri in n.departments}
+    assert under <= set(part.nodes)
+    for n in part.nodes.values():
+        assert doj.iri in n.departments or not n.departments
+    assert not any(n.kind == "department" and n.iri != doj.iri for n in part.nodes.values())
+
+
+@pytest.mark.parametrize("args", [{"kind": "nonsense"}, {"relation": "htkg:nope"}, {"department": "x"},
+                                  {"outside": "maybe"}])
+def test_bad_filters_are_query_errors(net, args):
+    with pytest.raises(QueryError):
+        net.filter(GraphFilter.from_args(args))
+
+
+def test_figure_is_valid_svg(net):
+    assert "digraph" in figure_dot(net)
+    root = ET.fromstring(render_figure(net, "svg"))
+    assert root.tag.endswith("svg")
+    assert render_figure(net, "png").startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_networkx_is_a_multidigraph(net):
+    g = to_networkx(net)
+    assert g.is_directed() and g.is_multigraph()
