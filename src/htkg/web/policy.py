@@ -1,0 +1,151 @@
+"""The read-only policy of the SPARQL endpoint, decided on the *parsed* query.
+
+SPARQL allows ``\\uXXXX`` escapes anywhere in a query, so a text search of the raw string can be
+fooled (``SERV\\u0049CE``); rdflib's parser expands the escapes and gives a tree to inspect. rdflib
+only parses here — nothing is evaluated or fetched. What is refused:
+
+- any SPARQL Update (``INSERT``, ``DELETE``, ``LOAD``, ``CLEAR``, ``DROP``, ``CREATE``, ``ADD``,
+  ``MOVE``, ``COPY``) → 403, the endpoint is read-only;
+- ``SERVICE`` anywhere, nested or not, to any address or a variable → 403 (pyoxigraph would fetch it);
+- ``FROM`` / ``FROM NAMED`` (and the protocol's ``default-graph-uri`` / ``named-graph-uri``) with an
+  IRI that is not one of the store's named graphs → 400 naming the IRI.
+
+>>> check_query("ASK { ?s ?p ?o }", []).form
+'ASK'
+>>> check_query("SELECT * { SERV\\\\u0049CE <http://example.org/> { ?s ?p ?o } }", [])
+Traceback (most recent call last):
+htkg.errors.QueryRefused: SERVICE (federated query) is not allowed here: this endpoint never contacts other services
+  hint: query the other endpoint yourself and combine the results
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Collection
+from urllib.parse import urljoin
+
+from pyparsing import ParseException
+from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+from rdflib.plugins.sparql.parserutils import CompValue
+
+from ..errors import QueryRefused, QuerySyntaxError
+
+__all__ = ["CheckedQuery", "check_query", "check_graphs", "refuse_update"]
+
+_FORMS = {"SelectQuery": "SELECT", "AskQuery": "ASK", "ConstructQuery": "CONSTRUCT", "DescribeQuery": "DESCRIBE"}
+# pyparsing's packrat cache is process-wide; parse one query at a time (a parse takes milliseconds)
+_PARSE_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class CheckedQuery:
+    text: str
+    form: str                          # SELECT, ASK, CONSTRUCT or DESCRIBE
+    from_default: tuple[str, ...] = ()  # FROM IRIs, resolved
+    from_named: tuple[str, ...] = ()    # FROM NAMED IRIs, resolved
+
+    @property
+    def returns_graph(self) -> bool:
+        return self.form in ("CONSTRUCT", "DESCRIBE")
+
+
+def check_query(text: str, graphs: Collection[str]) -> CheckedQuery:
+    """Parse ``text`` and apply the policy; QuerySyntaxError or QueryRefused when it does not pass."""
+    try:
+        with _PARSE_LOCK:
+            tree = parseQuery(text)
+    except ParseException as exc:
+        _raise_if_update(text)
+        raise _syntax_error(exc, text) from None
+    except RecursionError:
+        raise QueryRefused("the query is nested too deeply for this endpoint's parser",
+                           hint="flatten nested groups or parentheses") from None
+    prologue, body = tree[0], tree[1]
+    if _contains(body, "ServiceGraphPattern"):
+        raise QueryRefused("SERVICE (federated query) is not allowed here: this endpoint never contacts "
+                           "other services", hint="query the other endpoint yourself and combine the results",
+                           status=403)
+    resolve = _resolver(prologue)
+    default, named = [], []
+    # CompValue.get returns the key itself when it is missing: use the plain dict methods
+    for clause in dict.get(body, "datasetClause") or ():
+        if "default" in clause:
+            default.append(resolve(clause["default"]))
+        if "named" in clause:
+            named.append(resolve(clause["named"]))
+    check_graphs(default, graphs, "FROM")
+    check_graphs(named, graphs, "FROM NAMED")
+    return CheckedQuery(text, _FORMS.get(body.name, body.name), tuple(default), tuple(named))
+
+
+def check_graphs(iris, graphs: Collection[str], where: str) -> None:
+    """400 naming the first IRI that is not one of the store's named graphs."""
+    for iri in iris:
+        if iri not in graphs:
+            raise QueryRefused(f"{where} <{iri}> is not one of this store's named graphs; "
+                               "nothing outside the store is ever loaded",
+                               hint="see the service description (GET /sparql) for the named graphs")
+
+
+def refuse_update(what: str = "SPARQL Update") -> QueryRefused:
+    return QueryRefused(f"{what} is not allowed: this endpoint is read-only", status=403,
+                        hint="download a dump (/dumps/) to work on a copy of the data")
+
+
+def _raise_if_update(text: str) -> None:
+    try:
+        with _PARSE_LOCK:
+            update = parseUpdate(text)
+    except (ParseException, RecursionError):
+        return
+    ops = [op.name for op in dict.get(update, "request") or () if isinstance(op, CompValue)]
+    names = sorted({_UPDATE_NAMES.get(op, op) for op in ops}) or ["an empty update"]
+    raise refuse_update("SPARQL Update (" + ", ".join(names) + ")")
+
+
+_UPDATE_NAMES = {"InsertData": "INSERT DATA", "DeleteData": "DELETE DATA", "DeleteWhere": "DELETE WHERE",
+                 "Modify": "DELETE/INSERT", "Load": "LOAD", "Clear": "CLEAR", "Drop": "DROP",
+                 "Create": "CREATE", "Add": "ADD", "Move": "MOVE", "Copy": "COPY"}
+
+
+def _contains(node, name: str) -> bool:
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, CompValue):
+            if item.name == name:
+                return True
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)) or type(item).__name__ == "ParseResults":
+            stack.extend(item)
+    return False
+
+
+def _resolver(prologue):
+    prefixes: dict[str, str] = {}
+    base = None
+    for decl in prologue:
+        if decl.name == "Base":
+            base = urljoin(base, str(decl["iri"])) if base else str(decl["iri"])
+        elif decl.name == "PrefixDecl":
+            iri = str(decl["iri"])
+            prefixes[dict.get(decl, "prefix") or ""] = urljoin(base, iri) if base else iri
+
+    def resolve(term) -> str:
+        if isinstance(term, CompValue) and term.name == "pname":
+            prefix = dict.get(term, "prefix") or ""
+            if prefix not in prefixes:
+                raise QuerySyntaxError(f"undeclared prefix {prefix!r}")
+            return prefixes[prefix] + (dict.get(term, "localname") or "")
+        iri = str(term)
+        return urljoin(base, iri) if base else iri
+    return resolve
+
+
+def _syntax_error(exc: ParseException, text: str) -> QuerySyntaxError:
+    line, col = exc.lineno, exc.col
+    src = text.splitlines()[line - 1] if 0 < line <= len(text.splitlines()) else ""
+    snippet = src[max(0, col - 30):col + 30] if src else None
+    message = str(exc.msg) if exc.msg else "unexpected text"
+    return QuerySyntaxError(message, line, col, snippet)
