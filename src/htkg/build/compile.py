@@ -1,0 +1,55 @@
+"""Compile curated files into one enriched rdflib Dataset (parse → enrich)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+from rdflib import Dataset, URIRef
+
+from ..errors import DataError
+from ..namespaces import ID
+from .enrich import enrich
+from .sources import CuratedFiles, find_curated, load_into
+
+__all__ = ["compile_files", "compile_project", "source_texts"]
+
+
+def source_texts(paths: Iterable[Path]) -> dict[URIRef, tuple[Path, str]]:
+    """``data/sources/<slug>.txt`` is the text of the document ``id:source/<slug>``."""
+    out = {}
+    for p in paths:
+        try:
+            out[URIRef(ID["source/" + p.stem])] = (p, p.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise DataError(p, f"cannot read source text: {exc}") from None
+    return out
+
+
+def compile_files(paths: Iterable[Path], sources: Iterable[Path] | None = None) -> Dataset:
+    """Parse the given files (``.ttl`` = ontology, ``.trig`` = data) and enrich them.
+
+    ``sources`` are the plain-text documents quotes are checked against; by default those of the
+    repository the first file lives in (``data/sources/*.txt``).
+    """
+    paths = [Path(p) for p in paths]
+    if sources is None:
+        sources = _default_sources(paths)
+    ds = Dataset()
+    load_into(ds, paths)
+    return enrich(ds, source_texts(sources))
+
+
+def compile_project(root: Path | CuratedFiles) -> Dataset:
+    files = root if isinstance(root, CuratedFiles) else find_curated(Path(root))
+    ds = Dataset()
+    load_into(ds, files)
+    return enrich(ds, source_texts(files.sources))
+
+
+def _default_sources(paths: list[Path]) -> list[Path]:
+    for p in paths:
+        for parent in p.resolve().parents:
+            if (parent / "data" / "sources").is_dir():
+                return sorted((parent / "data" / "sources").glob("*.txt"))
+    return []
