@@ -16,7 +16,7 @@ from .site import Site
 __all__ = ["create_app", "BLUEPRINTS"]
 
 # One module per area, each exposing ``bp`` (a Blueprint). Add a line here for a new area.
-BLUEPRINTS: list[str] = ["vendor"]
+BLUEPRINTS: list[str] = ["vendor", "resources", "dumps", "catalog", "home", "explore", "workbench", "queries"]
 
 
 def create_app(settings: Settings | None = None, *, store=None) -> Flask:

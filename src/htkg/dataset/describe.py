@@ -1,0 +1,305 @@
+"""Describe one resource for people and machines: labels, types, properties, inbound links, citations, RDF.
+
+Everything comes from SPARQL on a :class:`~htkg.store.base.Store`, so it works on every backend.
+No Flask here: the resource pages and the explorer's side panel both call :func:`describe`.
+
+>>> humanize("subOrganizationOf")
+'sub organization of'
+>>> humanize("http://www.w3.org/ns/org#hasUnit")
+'has unit'
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+__all__ = ["Node", "Citation", "Statement", "Description", "describe", "labels_of", "humanize",
+           "LABEL_PROPERTIES"]
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+SCHEMA = "https://schema.org/"
+DCT = "http://purl.org/dc/terms/"
+PROV = "http://www.w3.org/ns/prov#"
+OA = "http://www.w3.org/ns/oa#"
+
+# Most preferred first.
+LABEL_PROPERTIES = (SKOS + "prefLabel", RDFS + "label", SCHEMA + "name", DCT + "title")
+DESCRIPTION_PROPERTIES = (DCT + "description", SCHEMA + "description", RDFS + "comment", SKOS + "definition")
+_LANG_RANK = {"en": 0, "": 1}
+# Triples describing nodes hanging off a resource are included in its RDF (qualified nodes are IRIs here,
+# so only skolemized blank nodes and fragment IRIs of the resource itself count as "its own").
+_GENID = "/.well-known/genid/"
+_ROW_CAP = 5000      # a hub (a class, a topic) may have many inbound links; pages show this many at most
+
+
+@dataclass(frozen=True)
+class Node:
+    """An RDF term with what a page needs to show it: its label and whether it is ours to link to."""
+
+    value: str
+    kind: str = "iri"                      # "iri", "bnode" or "literal"
+    label: str | None = None
+    datatype: str | None = None
+    language: str | None = None
+
+    @property
+    def is_iri(self) -> bool:
+        return self.kind == "iri"
+
+    @property
+    def text(self) -> str:
+        """What to show: the label, else the value."""
+        return self.label or self.value
+
+
+@dataclass
+class Citation:
+    """Where a fact comes from: the named graph that holds it, and what that graph cites."""
+
+    graph: str
+    kind: str                              # "page" (a quoted phrase), "ext" (another source) or "other"
+    quote: str | None = None
+    start: int | None = None
+    end: int | None = None
+    source: str | None = None              # the cited document (an IRI here, or an outside URL)
+    source_label: str | None = None
+    source_url: str | None = None          # an address for people (the document's schema:url)
+    title: str | None = None
+
+
+@dataclass
+class Statement:
+    """One property–value pair of a resource, read outward (``predicate``) or inward (``inverse``)."""
+
+    predicate: Node                        # the property, labelled
+    value: Node                            # the other end, labelled
+    reading: str                           # "funds", or for inbound links "is funded by"
+    citations: list[Citation] = field(default_factory=list)
+
+
+@dataclass
+class Description:
+    """What :func:`describe` returns."""
+
+    iri: str
+    label: str | None
+    types: list[Node]
+    description: str | None
+    outgoing: list[Statement]
+    inbound: list[Statement]
+    triples: list[ox.Triple]               # the resource's RDF: outgoing, inbound, and labels of linked nodes
+    graph_size: int = 0                    # triples in the named graph of this IRI, when it names one
+    inbound_truncated: bool = False
+
+    @property
+    def exists(self) -> bool:
+        return bool(self.outgoing or self.inbound or self.graph_size)
+
+    def to_dict(self) -> dict:
+        """Plain JSON-ready data (for an API or the explorer's side panel)."""
+        from dataclasses import asdict
+        out = asdict(self)
+        out.pop("triples")
+        return out
+
+
+def humanize(name: str) -> str:
+    """A property's local name as words: ``subOrganizationOf`` → ``sub organization of``."""
+    local = re.split(r"[#/]", name.rstrip("/#"))[-1]
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", local).replace("_", " ").replace("-", " ")
+    return words.lower()
+
+
+def _node(term, labels: dict[str, str]) -> Node:
+    if isinstance(term, ox.NamedNode):
+        return Node(term.value, "iri", labels.get(term.value))
+    if isinstance(term, ox.BlankNode):
+        return Node(term.value, "bnode")
+    dt = term.datatype.value if term.datatype is not None and not term.language else None
+    return Node(term.value, "literal", None, dt, term.language)
+
+
+def _iri_list(iris) -> str:
+    return " ".join(f"<{i}>" for i in sorted(iris) if ">" not in i and " " not in i)
+
+
+def labels_of(store, iris) -> dict[str, str]:
+    """The best label of each IRI (skos:prefLabel > rdfs:label > schema:name > dct:title; English first)."""
+    return {x: lit.value for x, (_p, lit) in _label_triples(store, iris).items()}
+
+
+def _label_triples(store, iris) -> dict[str, tuple]:
+    """IRI → (label property, literal) of its best label."""
+    iris = {i for i in iris if i}
+    if not iris:
+        return {}
+    props = " ".join(f"<{p}>" for p in LABEL_PROPERTIES)
+    found: dict[str, tuple] = {}
+    values = _iri_list(iris)
+    q = f"SELECT ?x ?p ?l WHERE {{ VALUES ?x {{ {values} }} VALUES ?p {{ {props} }} ?x ?p ?l }}"
+    for row in store.query(q).rows:
+        lit = row["l"]
+        if not isinstance(lit, ox.Literal):
+            continue
+        rank = (LABEL_PROPERTIES.index(row["p"].value), _LANG_RANK.get(lit.language or "", 2), lit.value)
+        x = row["x"].value
+        if x not in found or rank < found[x][0]:
+            found[x] = (rank, row["p"], lit)
+    return {x: (p, lit) for x, (_rank, p, lit) in found.items()}
+
+
+def _property_readings(store, props) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """(label, edge label, inverse label) of each property, from the ontology in the store."""
+    labels = labels_of(store, props)
+    edge, inverse = {}, {}
+    if props:
+        base_q = "SELECT ?p ?e ?i ?inv WHERE {{ VALUES ?p {{ {} }} " \
+                 "OPTIONAL {{ ?p ?edge ?e FILTER(STRENDS(STR(?edge), '/def/edgeLabel')) }} " \
+                 "OPTIONAL {{ ?p ?ilab ?i FILTER(STRENDS(STR(?ilab), '/def/inverseLabel')) }} " \
+                 "OPTIONAL {{ {{ ?p <http://www.w3.org/2002/07/owl#inverseOf> ?inv }} UNION " \
+                 "{{ ?inv <http://www.w3.org/2002/07/owl#inverseOf> ?p }} }} }}"
+        inverse_of: dict[str, str] = {}
+        for row in store.query(base_q.format(_iri_list(props))).rows:
+            p = row["p"].value
+            if "e" in row:
+                edge[p] = row["e"].value
+            if "i" in row:
+                inverse[p] = row["i"].value
+            if "inv" in row:
+                inverse_of[p] = row["inv"].value
+        # a property without an inverse label reads as the label of its declared inverse
+        inv_labels = labels_of(store, set(inverse_of.values()) - set(labels))
+        for p, inv in inverse_of.items():
+            if p not in inverse and (labels.get(inv) or inv_labels.get(inv)):
+                inverse[p] = labels.get(inv) or inv_labels[inv]
+    return labels, edge, inverse
+
+
+def _citations(store, graphs) -> dict[str, Citation]:
+    """What each named graph cites: a quote with its position in the source, or a source and its title."""
+    out: dict[str, Citation] = {}
+    if not graphs:
+        return out
+    q = f"""PREFIX prov: <{PROV}> PREFIX oa: <{OA}> PREFIX dct: <{DCT}> PREFIX schema: <{SCHEMA}>
+SELECT ?g ?quote ?start ?end ?src ?title ?url WHERE {{
+  VALUES ?g {{ {_iri_list(graphs)} }}
+  OPTIONAL {{ ?g prov:value ?quote }}
+  OPTIONAL {{ ?g ?qp ?quote FILTER(STRENDS(STR(?qp), '/def/quote')) }}
+  OPTIONAL {{ ?g prov:wasDerivedFrom ?sel0 . ?sel0 oa:hasSelector ?pos .
+             ?pos oa:start ?start ; oa:end ?end }}
+  OPTIONAL {{ ?g dct:source ?src OPTIONAL {{ ?src schema:url ?url }} }}
+  OPTIONAL {{ ?g dct:title ?title }}
+}}"""
+    rows = store.query(q).rows
+    for g in graphs:
+        path = g.split("/graph/", 1)[1] if "/graph/" in g else ""
+        kind = "page" if path.startswith("page/") else "ext" if path.startswith("ext/") else "other"
+        out[g] = Citation(g, kind)
+    for row in rows:
+        c = out[row["g"].value]
+        if "quote" in row and c.quote is None:
+            c.quote = row["quote"].value
+        if "start" in row and c.start is None:
+            try:
+                c.start, c.end = int(row["start"].value), int(row["end"].value)
+            except (KeyError, ValueError):
+                pass
+        if "src" in row and c.source is None:
+            c.source = row["src"].value
+        if "url" in row and c.source_url is None:
+            c.source_url = row["url"].value
+        if "title" in row and c.title is None:
+            c.title = row["title"].value
+    src_labels = labels_of(store, {c.source for c in out.values() if c.source})
+    for c in out.values():
+        if c.source:
+            c.source_label = src_labels.get(c.source) or c.title
+            if c.source_url is None and c.kind == "ext":
+                c.source_url = c.source            # an ext graph's dct:source is the outside address itself
+    return out
+
+
+def _statements(rows, key: str, labels, prop_labels, readings, citations) -> list[Statement]:
+    grouped: dict[tuple, list[str]] = {}
+    terms: dict[tuple, tuple] = {}
+    for row in rows:
+        k = (row["p"].value, str(row[key]))
+        grouped.setdefault(k, [])
+        terms[k] = (row["p"], row[key])
+        if "g" in row and row["g"].value not in grouped[k]:
+            grouped[k].append(row["g"].value)
+    out = []
+    for k, graphs in grouped.items():
+        p, other = terms[k]
+        pnode = Node(p.value, "iri", prop_labels.get(p.value))
+        out.append(Statement(pnode, _node(other, labels), readings(p.value),
+                             [citations[g] for g in sorted(graphs) if g in citations]))
+    own = lambda s: (0 if "/def/" in s.predicate.value else 1, s.reading, s.value.text)  # noqa: E731
+    return sorted(out, key=own)
+
+
+def describe(store, iri: str) -> Description:
+    """Everything the store says about ``iri``, labelled and cited. ``.exists`` is False for an unknown IRI."""
+    if ">" in iri or " " in iri or '"' in iri:
+        return Description(iri, None, [], None, [], [], [])
+    ref = f"<{iri}>"
+    out_rows = store.query(f"SELECT ?p ?o ?g WHERE {{ GRAPH ?g {{ {ref} ?p ?o }} }}").rows
+    in_rows = store.query(f"SELECT ?s ?p ?g WHERE {{ GRAPH ?g {{ ?s ?p {ref} }} }} LIMIT {_ROW_CAP}").rows
+    graph_size = 0
+    size_rows = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {ref} {{ ?s ?p ?o }} }}").rows
+    if size_rows and "n" in size_rows[0]:
+        graph_size = int(size_rows[0]["n"].value)
+
+    linked = {r["o"].value for r in out_rows if isinstance(r["o"], ox.NamedNode)} | \
+             {r["s"].value for r in in_rows if isinstance(r["s"], ox.NamedNode)} | {iri}
+    props = {r["p"].value for r in out_rows} | {r["p"].value for r in in_rows}
+    labels = labels_of(store, linked)
+    prop_labels, edge, inverse = _property_readings(store, props)
+    graphs = {r["g"].value for r in out_rows + in_rows if "g" in r}
+    citations = _citations(store, graphs)
+
+    def forward(p: str) -> str:
+        return edge.get(p) or prop_labels.get(p) or humanize(p)
+
+    def backward(p: str) -> str:
+        if p in inverse:
+            return inverse[p]
+        return f"is {prop_labels.get(p) or humanize(p)} of"
+
+    outgoing = _statements(out_rows, "o", labels, prop_labels, forward, citations)
+    inbound = _statements(in_rows, "s", labels, prop_labels, backward, citations)
+
+    types = [s.value for s in outgoing if s.predicate.value == RDF_TYPE]
+    type_labels = labels_of(store, {t.value for t in types})
+    types = sorted((Node(t.value, "iri", type_labels.get(t.value)) for t in types),
+                   key=lambda n: (0 if "/def/" in n.value else 1, n.text))
+    description = None
+    for prop in DESCRIPTION_PROPERTIES:
+        texts = sorted((s.value for s in outgoing if s.predicate.value == prop),
+                       key=lambda n: (_LANG_RANK.get(n.language or "", 2), n.value))
+        if texts:
+            description = texts[0].value
+            break
+    return Description(iri, labels.get(iri), types, description, outgoing, inbound,
+                       _rdf(store, iri, out_rows, in_rows, linked), graph_size,
+                       inbound_truncated=len(in_rows) >= _ROW_CAP)
+
+
+def _rdf(store, iri: str, out_rows, in_rows, linked) -> list[ox.Triple]:
+    """The resource's triples, its inbound links, the label triple of each linked IRI, and its own genid nodes."""
+    subject = ox.NamedNode(iri)
+    triples = {ox.Triple(subject, r["p"], r["o"]) for r in out_rows}
+    triples |= {ox.Triple(r["s"], r["p"], subject) for r in in_rows}
+    own = {r["o"].value for r in out_rows if isinstance(r["o"], ox.NamedNode)
+           and (_GENID in r["o"].value or r["o"].value.startswith(iri + "#"))}
+    if own:
+        q = f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {_iri_list(own)} }} ?s ?p ?o }}"
+        triples |= {ox.Triple(r["s"], r["p"], r["o"]) for r in store.query(q).rows}
+    for x, (p, lit) in _label_triples(store, linked - {iri}).items():
+        triples.add(ox.Triple(ox.NamedNode(x), p, lit))
+    return sorted(triples, key=str)

@@ -1,0 +1,118 @@
+"""Harvestable metadata: ``/.well-known/void``, ``/catalog`` (DCAT 3), ``/data.json`` (DCAT-US 1.1), ``/quality``.
+
+The documents come from :mod:`htkg.publish.metadata`, the same code that writes them into the release;
+here the addresses a client fetches (endpoint, dumps, landing page) follow the request's own root
+(``request.url_root``, which ProxyFix corrects when ``trust_proxy`` is set), while identifiers stay
+under the base IRI.
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, abort, render_template, request
+from rdflib import Graph, Literal, URIRef
+
+from ..formats import RDF_GRAPH_FORMATS, by_extension, by_name
+from ..publish.metadata import MetadataContext, catalog_graph, data_json, void_graph
+from .http import cacheable, choose_format, not_acceptable
+from .site import site
+
+__all__ = ["bp", "graph_response"]
+
+bp = Blueprint("catalog", __name__)
+_OFFERED = RDF_GRAPH_FORMATS + (by_name("html"),)     # Turtle unless the client asks for something else
+
+
+def _context() -> MetadataContext:
+    s = site()
+    return MetadataContext(s.release.manifest, s.store, request.url_root, s.settings)
+
+
+def _cached(name: str, make):
+    s = site()
+    key = (name, request.url_root)
+    if key not in s.extras:
+        s.extras[key] = make()
+    return s.extras[key]
+
+
+def graph_response(graph: Graph, *, title: str, intro: str, extension: str | None = None, template=None, **extra):
+    """A graph in the negotiated RDF format, or as an HTML page listing its statements by subject."""
+    if extension is not None and by_extension(extension) not in _OFFERED:
+        abort(404)
+    fmt = choose_format(_OFFERED, extension=extension)
+    if fmt is None:
+        return not_acceptable(_OFFERED)
+    if fmt.name == "html":
+        html = render_template(template or "catalog/graph.html", title=title, intro=intro,
+                               subjects=_by_subject(graph), **extra)
+        return cacheable(Response(html, content_type=fmt.content_type))
+    for k, v in site().prefixes.items():
+        graph.bind(k, v, replace=True)
+    body = graph.serialize(format=fmt.rdflib, encoding="utf-8")
+    return cacheable(Response(body, content_type=fmt.content_type))
+
+
+def _by_subject(graph: Graph) -> list[dict]:
+    """Statements grouped by subject, for the generic HTML view."""
+    out: dict[str, dict] = {}
+    for s, p, o in sorted(graph, key=lambda t: (str(t[0]), str(t[1]), str(t[2]))):
+        entry = out.setdefault(str(s), {"iri": str(s), "rows": []})
+        value = {"iri": str(o)} if isinstance(o, URIRef) else \
+            {"text": str(o), "datatype": str(o.datatype) if isinstance(o, Literal) and o.datatype else None}
+        entry["rows"].append({"p": str(p), "name": graph.namespace_manager.normalizeUri(p), **value})
+    return list(out.values())
+
+
+@bp.route("/.well-known/void", methods=["GET", "HEAD"])
+@bp.route("/.well-known/void.<ext>", methods=["GET", "HEAD"])
+def void(ext: str | None = None):
+    graph = _cached("void", lambda: void_graph(_context()))
+    return graph_response(graph, extension=ext, title="VoID description",
+                          intro="Counts, partitions, endpoint and dumps of the dataset, in the VoID vocabulary.")
+
+
+@bp.route("/catalog", methods=["GET", "HEAD"])
+@bp.route("/catalog.<ext>", methods=["GET", "HEAD"])
+def catalog(ext: str | None = None):
+    graph = _cached("catalog", lambda: catalog_graph(_context()))
+    return graph_response(graph, extension=ext, title="DCAT catalog",
+                          intro="A DCAT 3 catalog: the dataset, a distribution per dump with its checksum, and the "
+                                "SPARQL endpoint as a data service (DCAT-AP 3 and DCAT-US 3 properties; see "
+                                "docs/catalog.md).")
+
+
+@bp.route("/data.json", methods=["GET", "HEAD"])
+def data_json_view():
+    doc = _cached("data.json", lambda: data_json(_context()))
+    body = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return cacheable(Response(body, content_type="application/json; charset=utf-8"), vary_accept=False)
+
+
+def _quality_graph() -> Graph:
+    rel = site().release
+    g = Graph()
+    for name in ("quality/report.ttl", "quality/summary.ttl"):
+        path = rel.file(name)
+        if path.is_file():
+            g.parse(path, format="turtle")
+    return g
+
+
+@bp.route("/quality", methods=["GET", "HEAD"])
+@bp.route("/quality.<ext>", methods=["GET", "HEAD"])
+def quality(ext: str | None = None):
+    """The release's SHACL validation report and its DQV summary."""
+    graph = _cached("quality", _quality_graph)
+    q = """PREFIX sh: <http://www.w3.org/ns/shacl#>
+SELECT ?focus ?path ?value ?severity ?message ?shape WHERE { ?r a sh:ValidationResult ; sh:focusNode ?focus .
+ OPTIONAL { ?r sh:resultPath ?path } OPTIONAL { ?r sh:value ?value } OPTIONAL { ?r sh:resultSeverity ?severity }
+ OPTIONAL { ?r sh:resultMessage ?message } OPTIONAL { ?r sh:sourceShape ?shape } } ORDER BY ?focus ?message"""
+    results = [{k: (str(row[k]) if row[k] is not None else None) for k in
+                ("focus", "path", "value", "severity", "message", "shape")} for row in graph.query(q)]
+    validation = site().release.manifest.get("validation", {})
+    return graph_response(graph, extension=ext, title="Quality", template="catalog/quality.html",
+                          intro="The SHACL validation report of this release and its DQV summary.",
+                          results=results, validation=validation, shapes_count=len(
+                              site().release.manifest.get("curated", {}).get("shapes", [])))

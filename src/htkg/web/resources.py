@@ -1,0 +1,288 @@
+"""Dereferenceable IRIs: ``/id/…``, ``/def/…``, ``/graph/…``, ``/release/…``, ``/shapes/…``, genids.
+
+A request for ``/id/org/ovc`` on any host describes ``<base>id/org/ovc``. HTML, Turtle, JSON-LD,
+N-Triples and RDF/XML by ``Accept`` (q-values) or by extension (``/id/org/ovc.ttl``); ``?format=`` too.
+``/def/`` is the ontology's documentation and ``/shapes`` the SHACL shapes of the release.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, abort, redirect, render_template, request
+from markupsafe import Markup
+
+from ..dataset.describe import Description, describe, labels_of
+from ..formats import RESOURCE_FORMATS, by_extension
+from ..store.base import serialize_triples
+from ..store.oxigraph import OxigraphStore
+from .http import cacheable, choose_format, not_acceptable
+from .site import site
+
+__all__ = ["bp", "local_href", "json_for_script", "schema_org", "rdf_response"]
+
+bp = Blueprint("resources", __name__)
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+SCHEMA = "https://schema.org/"
+OWL = "http://www.w3.org/2002/07/owl#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers shared with the other pages (catalog, home)
+# ---------------------------------------------------------------------------------------------
+
+def local_href(iri: str) -> str:
+    """A link for an IRI: a path on this server when it is under the base, else the IRI itself."""
+    path = site().base.path_of(iri)
+    return "/" + path if path is not None else iri
+
+
+def json_for_script(data) -> Markup:
+    """JSON safe inside ``<script type="application/ld+json">``: no ``</script>``, no ``<!--``."""
+    text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
+    text = text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+    text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return Markup(text)
+
+
+@bp.app_template_filter("href")
+def _href_filter(iri: str) -> str:
+    return local_href(iri)
+
+
+@bp.app_template_filter("jsonld_script")
+def _jsonld_filter(data) -> Markup:
+    return json_for_script(data)
+
+
+def rdf_response(triples, fmt) -> Response:
+    body = serialize_triples(list(triples), fmt, site().prefixes)
+    return Response(body, content_type=fmt.content_type)
+
+
+def _alternates(path: str) -> list[dict]:
+    return [{"href": f"/{path}.{f.extension}", "type": f.media_type, "label": f.label}
+            for f in RESOURCE_FORMATS if f.name != "html"]
+
+
+# ---------------------------------------------------------------------------------------------
+# schema.org view of a resource (for the page head)
+# ---------------------------------------------------------------------------------------------
+
+def schema_org(d: Description, page_url: str) -> dict:
+    """The resource's schema.org triples as JSON-LD (types and schema: properties; the rest is in the RDF)."""
+    types = sorted({t.value[len(SCHEMA):] for t in d.types if t.value.startswith(SCHEMA)}) or ["Thing"]
+    out: dict = {"@context": "https://schema.org/", "@id": d.iri, "@type": types if len(types) > 1 else types[0],
+                 "url": page_url}
+    if d.label:
+        out["name"] = d.label
+    if d.description:
+        out["description"] = d.description
+    props: dict[str, list] = {}
+    for s in d.outgoing:
+        p = s.predicate.value
+        if not p.startswith(SCHEMA) or p[len(SCHEMA):] in out:
+            continue
+        value = {"@id": s.value.value, **({"name": s.value.label} if s.value.label else {})} \
+            if s.value.is_iri else s.value.value
+        values = props.setdefault(p[len(SCHEMA):], [])
+        if value not in values:
+            values.append(value)
+    out.update({k: (v[0] if len(v) == 1 else v) for k, v in props.items()})
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# the stores a resource may be described from
+# ---------------------------------------------------------------------------------------------
+
+def _shapes_store() -> OxigraphStore:
+    s = site()
+    cached = s.extras.get("shapes_store")
+    if cached is None:
+        cached = OxigraphStore()
+        graph = ox.NamedNode(s.base.iri + "shapes/")
+        for path in shape_files():
+            try:
+                triples = ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)
+                cached.store.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
+            except (OSError, SyntaxError):
+                continue
+        s.extras["shapes_store"] = cached
+    return cached
+
+
+def shape_files() -> list[Path]:
+    rel = site().release
+    listed = rel.manifest.get("curated", {}).get("shapes", [])
+    return [rel.file(p) for p in listed if rel.file(p).is_file()]
+
+
+def _metadata_store() -> OxigraphStore:
+    """VoID, DCAT and the quality summary of the release, as a store (for ``/release/…`` and ``/dataset``)."""
+    from ..publish.metadata import metadata_graph
+    s = site()
+    root = request.url_root
+    key = ("metadata_store", root)
+    cached = s.extras.get(key)
+    if cached is None:
+        g = metadata_graph(s.release, s.store, root)
+        name = ox.NamedNode(s.base.iri + "release/" + s.version + "/metadata")
+        triples = ox.parse(g.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+        cached = OxigraphStore.from_quads(ox.Quad(t.subject, t.predicate, t.object, name) for t in triples)
+        s.extras[key] = cached
+    return cached
+
+
+def _store_for(path: str):
+    if path.startswith("shapes/"):
+        return _shapes_store()
+    if path.startswith("release/") or path == "dataset" or path == "catalog":
+        return _metadata_store()
+    return site().store
+
+
+# ---------------------------------------------------------------------------------------------
+# routes
+# ---------------------------------------------------------------------------------------------
+
+def _split_extension(path: str) -> tuple[str, str | None]:
+    last = path.rsplit("/", 1)[-1]
+    if "." in last:
+        stem, ext = path.rsplit(".", 1)
+        fmt = by_extension(ext)
+        if fmt is not None and (fmt in RESOURCE_FORMATS):
+            return stem, ext
+    return path, None
+
+
+def resource(path: str):
+    """Describe ``<base><path>`` in the format the client asks for (404 when nothing is said of it)."""
+    path, ext = _split_extension(path)
+    if ".." in path.split("/") or "\\" in path:
+        abort(404)
+    fmt = choose_format(RESOURCE_FORMATS, extension=ext)
+    if fmt is None:
+        return not_acceptable(RESOURCE_FORMATS)
+    iri = site().base.iri_of_path(path)
+    d = describe(_store_for(path), iri)
+    if not d.exists:
+        abort(404, description=f"nothing is known about <{iri}>")
+    if fmt.name != "html":
+        return cacheable(rdf_response(d.triples, fmt))
+    page_url = request.base_url.rsplit(".", 1)[0] if ext else request.base_url
+    html = render_template("resources/page.html", d=d, path=path, alternates=_alternates(path),
+                           schema=schema_org(d, page_url), shown_inbound=d.inbound[:500])
+    return cacheable(Response(html, content_type=fmt.content_type))
+
+
+for _area in ("id", "graph", "release", ".well-known/genid"):
+    bp.add_url_rule(f"/{_area}/<path:rest>", f"{_area.replace('.', '').replace('/', '_')}",
+                    lambda rest, _a=_area: resource(f"{_a}/{rest}"), methods=["GET", "HEAD"])
+
+
+@bp.route("/dataset", methods=["GET", "HEAD"])
+@bp.route("/dataset.<ext>", methods=["GET", "HEAD"])
+def dataset(ext: str | None = None):
+    return resource("dataset" + (f".{ext}" if ext else ""))
+
+
+@bp.route("/def/<path:rest>", methods=["GET", "HEAD"])
+def term(rest: str):
+    return resource("def/" + rest)
+
+
+@bp.route("/def", methods=["GET", "HEAD"])
+def ontology_redirect():
+    return redirect("/def/", code=301)
+
+
+@bp.route("/def/", methods=["GET", "HEAD"])
+def ontology():
+    """The ontology's documentation (HTML), or its graph in RDF."""
+    fmt = choose_format(RESOURCE_FORMATS)
+    if fmt is None:
+        return not_acceptable(RESOURCE_FORMATS)
+    s = site()
+    graph = s.base.iri + "graph/ontology"
+    if fmt.name != "html":
+        rows = s.store.query(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}").rows
+        return cacheable(rdf_response((ox.Triple(r["s"], r["p"], r["o"]) for r in rows), fmt))
+    doc = ontology_doc(s.store, graph, s.base.ontology)
+    return cacheable(Response(render_template("resources/ontology.html", doc=doc,
+                                              alternates=[{**a, "href": "/def/?format=" + a["href"].rsplit(".", 1)[1]}
+                                                          for a in _alternates("def")]),
+                              content_type=fmt.content_type))
+
+
+def ontology_doc(store, graph: str, ontology_iri: str) -> dict:
+    """Classes and properties of the ontology with labels, comments and their alignments."""
+    q = f"""SELECT ?t ?kind ?p ?o WHERE {{ GRAPH <{graph}> {{
+      ?t a ?kind . FILTER(?kind IN (<{OWL}Class>, <{OWL}ObjectProperty>, <{OWL}DatatypeProperty>,
+                                   <{OWL}AnnotationProperty>, <{OWL}NamedIndividual>))
+      OPTIONAL {{ ?t ?p ?o FILTER(?p != <{RDF_TYPE}>) }} }} }}"""
+    terms: dict[str, dict] = {}
+    linked = set()
+    for r in store.query(q).rows:
+        t = r["t"].value
+        entry = terms.setdefault(t, {"iri": t, "kind": r["kind"].value.rsplit("#", 1)[1], "facts": {}})
+        if "p" in r:
+            entry["facts"].setdefault(r["p"].value, set()).add(r["o"])
+            if isinstance(r["o"], ox.NamedNode):
+                linked.add(r["o"].value)
+    labels = labels_of(store, linked | set(terms) | {f for e in terms.values() for f in e["facts"]})
+    groups: dict[str, list] = {}
+    for t, e in sorted(terms.items(), key=lambda kv: kv[0].lower()):
+        rows = []
+        for p, objs in sorted(e["facts"].items()):
+            values = sorted(({"iri": o.value, "label": labels.get(o.value)} if isinstance(o, ox.NamedNode)
+                             else {"text": o.value} for o in objs), key=lambda v: str(v))
+            rows.append({"iri": p, "label": labels.get(p), "values": values})
+        e.update(label=labels.get(t), rows=rows)
+        groups.setdefault(e["kind"], []).append(e)
+    meta = store.query(f"SELECT ?p ?o WHERE {{ GRAPH <{graph}> {{ <{ontology_iri}> ?p ?o }} }}").rows
+    return {"iri": ontology_iri, "groups": groups,
+            "about": sorted((r["p"].value, r["o"].value) for r in meta)}
+
+
+@bp.route("/shapes", methods=["GET", "HEAD"])
+@bp.route("/shapes/", methods=["GET", "HEAD"])
+def shapes():
+    """The release's SHACL shapes: an HTML listing, or all of them as one RDF graph."""
+    fmt = choose_format(RESOURCE_FORMATS)
+    if fmt is None:
+        return not_acceptable(RESOURCE_FORMATS)
+    store = _shapes_store()
+    if fmt.name != "html":
+        rows = store.query("SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }").rows
+        return cacheable(rdf_response((ox.Triple(r["s"], r["p"], r["o"]) for r in rows), fmt))
+    q = f"""PREFIX sh: <http://www.w3.org/ns/shacl#>
+SELECT ?shape ?label ?comment ?target WHERE {{ ?shape a sh:NodeShape .
+  OPTIONAL {{ ?shape <{RDFS}label> ?label }} OPTIONAL {{ ?shape <{RDFS}comment> ?comment }}
+  OPTIONAL {{ ?shape sh:targetClass ?target }} }} ORDER BY ?shape"""
+    listed: dict[str, dict] = {}
+    for r in store.query(q).rows:
+        e = listed.setdefault(r["shape"].value, {"iri": r["shape"].value, "label": None, "comment": None,
+                                                 "targets": []})
+        e["label"] = e["label"] or (r["label"].value if "label" in r else None)
+        e["comment"] = e["comment"] or (r["comment"].value if "comment" in r else None)
+        if "target" in r and r["target"].value not in e["targets"]:
+            e["targets"].append(r["target"].value)
+    files = [p.name for p in shape_files()]
+    return cacheable(Response(render_template("resources/shapes.html", shapes=list(listed.values()), files=files,
+                                              alternates=[{**a, "href": "/shapes?format=" + a["href"].rsplit(".", 1)[1]}
+                                                          for a in _alternates("shapes")]),
+                              content_type=fmt.content_type))
+
+
+@bp.route("/shapes/<path:rest>", methods=["GET", "HEAD"])
+def shape(rest: str):
+    """One shapes file as it is in the release (``/shapes/hierarchy.ttl``), else a shape's IRI."""
+    names = {p.name: p for p in shape_files()}
+    if rest in names:
+        resp = Response(names[rest].read_bytes(), content_type="text/turtle; charset=utf-8")
+        return cacheable(resp, vary_accept=False)
+    return resource("shapes/" + rest)
