@@ -1,0 +1,95 @@
+"""The analysts' view: ``/explore`` (cytoscape.js), ``/api/graph``, ``/api/node`` and the graph exports.
+
+Everything is read from the store through :mod:`htkg.dataset.network`; the filters are the same query
+parameters everywhere (``relation``, ``kind``, ``department``, ``outside=hide``).
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, render_template, request
+
+from ..dataset.network import (EXPORT_FORMATS, GraphFilter, Network, edges_csv, extract_network, gexf_bytes,
+                               graphml_bytes, node_properties, nodes_csv, to_cytoscape)
+from ..errors import QueryParameterError
+from .http import cacheable
+from .site import site
+
+__all__ = ["bp", "network"]
+
+bp = Blueprint("explore", __name__)
+
+
+def network() -> Network:
+    """The release's whole network, read once per app (a release never changes)."""
+    s = site()
+    net = s.extras.get("network")
+    if net is None:
+        net = s.extras["network"] = extract_network(s.store, s.release.base_iri)
+    return net
+
+
+def _filtered() -> Network:
+    return network().filter(GraphFilter.from_args(request.args))
+
+
+def _file(body: bytes, media_type: str, filename: str | None = None) -> Response:
+    charset = "; charset=utf-8" if media_type.startswith("text/") or media_type.endswith("json") else ""
+    resp = Response(body, content_type=media_type + charset)
+    if filename:
+        resp.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return cacheable(resp, vary_accept=False)
+
+
+@bp.get("/explore")
+def explore():
+    net = network()
+    return cacheable(Response(render_template("explore/explore.html", counts=(len(net.nodes), len(net.edges)))),
+                     vary_accept=False)
+
+
+@bp.get("/api/graph")
+def api_graph():
+    body = json.dumps(to_cytoscape(_filtered(), site().release.base_iri), ensure_ascii=False)
+    return _file(body.encode(), EXPORT_FORMATS["cytoscape"])
+
+
+@bp.get("/api/node")
+def api_node():
+    iri = request.args.get("iri", "").strip()
+    net = network()
+    if iri not in net.nodes:
+        raise QueryParameterError("iri", f"no node {iri!r} in the graph")
+    s = site()
+    node = net.nodes[iri]
+    edges = [e for e in net.edges if iri in (e.source, e.target)]
+    body = {"iri": iri, "label": node.label, "kind": node.kind, "altLabels": list(node.alt_labels),
+            "description": node.description, "origin": node.origin,
+            "departments": [{"iri": d, "label": net.label(d)} for d in node.departments],
+            "path": "/" + iri[len(s.release.base_iri):] if iri.startswith(s.release.base_iri) else None,
+            "properties": node_properties(s.store, iri, s.release.base_iri),
+            "relations": [{"source": e.source, "sourceLabel": net.label(e.source), "label": e.relation_label,
+                           "target": e.target, "targetLabel": net.label(e.target), "outside": e.outside,
+                           "citations": [c.as_json() for c in e.citations]} for e in edges]}
+    return _file(json.dumps(body, ensure_ascii=False).encode(), "application/json")
+
+
+@bp.get("/exports/graph.graphml")
+def export_graphml():
+    return _file(graphml_bytes(_filtered()), EXPORT_FORMATS["graphml"], "htkg-graph.graphml")
+
+
+@bp.get("/exports/graph.gexf")
+def export_gexf():
+    return _file(gexf_bytes(_filtered()), EXPORT_FORMATS["gexf"], "htkg-graph.gexf")
+
+
+@bp.get("/exports/nodes.csv")
+def export_nodes():
+    return _file(nodes_csv(_filtered()), "text/csv", "htkg-nodes.csv")
+
+
+@bp.get("/exports/edges.csv")
+def export_edges():
+    return _file(edges_csv(_filtered()), "text/csv", "htkg-edges.csv")
