@@ -1,0 +1,199 @@
+"""Named queries on the web: the catalog (HTML or RDF), a page per query, the JSON/CSV API and its OpenAPI.
+
+Parameters come from the query string and are bound as RDF terms by :meth:`NamedQuery.bind` (never
+pasted into the text); a missing, unknown or malformed one is a QueryParameterError → 400 naming it.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
+
+from ..dataset.queries import NamedQuery
+from ..errors import QueryParameterError
+from ..formats import RDF_GRAPH_FORMATS, by_name
+from ..publish.queries_rdf import QUERIES_GRAPH
+from ..iris import DEFAULT_BASE
+from .http import cacheable, choose_format, not_acceptable
+from .openapi import FORMAT_PARAM, offered_formats, openapi_spec
+from .site import site
+
+__all__ = ["bp", "relation_graph"]
+
+bp = Blueprint("queries", __name__)
+CATALOG_FORMATS = (by_name("html"),) + RDF_GRAPH_FORMATS
+
+
+def _named(name: str) -> NamedQuery:
+    q = site().release.queries.get(name)
+    if q is None:
+        abort(404, description=f"no named query {name!r}; the catalog is at /queries")
+    return q
+
+
+def _values() -> dict[str, str]:
+    """The query string minus ``format``; a parameter given twice is an error naming it."""
+    out = {}
+    for key in request.args:
+        if key == FORMAT_PARAM:
+            continue
+        values = request.args.getlist(key)
+        if len(values) > 1:
+            raise QueryParameterError(key, f"given {len(values)} times; give it once")
+        out[key] = values[0]
+    return out
+
+
+def _describe(q: NamedQuery) -> dict:
+    return {
+        "name": q.name, "title": q.title, "description": q.description, "form": q.form, "sparql": q.sparql,
+        "api": url_for("queries.api_query", name=q.name), "page": url_for("queries.page", name=q.name),
+        "parameters": [{"name": p.name, "type": p.type, "required": p.required, "help": p.help,
+                        "example": p.example, "default": p.default} for p in q.params],
+    }
+
+
+@bp.get("/api/queries")
+def api_list():
+    return cacheable(jsonify([_describe(q) for q in site().release.queries.values()]))
+
+
+@bp.get("/api/queries/<name>")
+def api_query(name: str):
+    q = _named(name)
+    bindings = q.bind(_values())
+    offered = offered_formats(q)
+    fmt = choose_format(offered)
+    if fmt is None:
+        return not_acceptable(offered)
+    result = site().store.query(q.sparql, bindings=bindings)
+    resp = Response(result.serialize(fmt, site().prefixes), content_type=fmt.content_type)
+    return cacheable(resp)
+
+
+@bp.get("/api/openapi.json")
+def openapi():
+    s = site()
+    return cacheable(jsonify(openapi_spec(s.release.queries, version=s.version)), vary_accept=False)
+
+
+@bp.get("/queries")
+def catalog():
+    fmt = choose_format(CATALOG_FORMATS)
+    if fmt is None:
+        return not_acceptable(CATALOG_FORMATS)
+    s = site()
+    if fmt.name != "html":
+        graph = s.release.base_iri + QUERIES_GRAPH[len(DEFAULT_BASE):]
+        result = s.store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+        resp = Response(result.serialize(fmt, s.prefixes), content_type=fmt.content_type)
+        return cacheable(resp)
+    resp = Response(render_template("workbench/catalog.html", queries=list(s.release.queries.values()),
+                                    rdf_formats=RDF_GRAPH_FORMATS))
+    return cacheable(resp)
+
+
+@bp.get("/queries/<name>")
+def page(name: str):
+    s = site()
+    q = _named(name)
+    given = _values()
+    # With nothing given, the page shows the query at work on its example values.
+    using_examples = not given and any(p.example for p in q.params)
+    values = {p.name: p.example for p in q.params if p.example} if using_examples else given
+    error, result, status = None, None, 200
+    try:
+        bindings = q.bind(values)
+    except QueryParameterError as exc:
+        error, status = exc, 400
+    else:
+        result = s.store.query(q.sparql, bindings=bindings)
+    table = _table(result) if result is not None else None
+    query_string = urlencode({k: v for k, v in values.items() if v})
+    downloads = [(f, url_for("queries.api_query", name=name) + "?" + urlencode(
+        {**{k: v for k, v in values.items() if v}, FORMAT_PARAM: f.name})) for f in offered_formats(q)]
+    html = render_template(
+        "workbench/query.html", q=q, values=values, using_examples=using_examples, error=error,
+        result=result, table=table, downloads=downloads, query_string=query_string,
+        graph=relation_graph(table),
+        editor_link=url_for("workbench.editor") + "?" + urlencode({"query": q.sparql}),
+    )
+    resp = Response(html, status=status)
+    return cacheable(resp) if status == 200 else resp
+
+
+def _cell(term) -> dict:
+    """One result cell for the template: text, and for an IRI its label and link."""
+    s = site()
+    if isinstance(term, ox.NamedNode):
+        path = s.base.path_of(term.value)
+        return {"kind": "iri", "value": term.value, "href": "/" + path if path is not None else term.value,
+                "local": path is not None, "label": None}
+    if isinstance(term, ox.Literal):
+        return {"kind": "literal", "value": term.value, "lang": term.language,
+                "datatype": None if term.language else term.datatype.value}
+    return {"kind": "bnode", "value": term.value}
+
+
+def _table(result) -> dict:
+    s = site()
+    if result.kind == "ask":
+        return {"kind": "ask", "boolean": result.boolean}
+    if result.kind == "graph":
+        variables = ["subject", "predicate", "object"]
+        rows = [dict(zip(variables, (t.subject, t.predicate, t.object))) for t in result.triples]
+    else:
+        variables, rows = result.variables, result.rows
+    limit = s.settings.html_row_limit
+    cells = [[_cell(r[v]) if v in r else None for v in variables] for r in rows[:limit]]
+    iris = {c["value"] for row in cells for c in row if c and c["kind"] == "iri"}
+    labels = _labels(iris)
+    for row in cells:
+        for c in row:
+            if c and c["kind"] == "iri":
+                c["label"] = labels.get(c["value"])
+    return {"kind": "rows", "variables": variables, "rows": cells, "total": len(rows), "shown": len(cells)}
+
+
+def _labels(iris) -> dict[str, str]:
+    from ..dataset.describe import labels_of
+    return labels_of(site().store, iris) if iris else {}
+
+
+def relation_graph(table: dict | None) -> dict | None:
+    """Nodes and edges when a result holds relations: two columns of things (IRIs under ``id/``) per row.
+
+    The edge goes from the first such column to the second; its label is the row's first literal column
+    that is not a label of either end (a reading such as "funds"), or else the variable of the target.
+    """
+    if not table or table["kind"] != "rows" or not table["rows"]:
+        return None
+    variables = table["variables"]
+
+    def is_thing(c):
+        return c is not None and c["kind"] == "iri" and c["local"] and c["href"].startswith("/id/")
+
+    thing_columns = [i for i in range(len(variables)) if all(is_thing(r[i]) for r in table["rows"] if r[i] is not None)
+                     and any(r[i] is not None for r in table["rows"])]
+    if len(thing_columns) < 2:
+        return None
+    a, b = thing_columns[:2]
+    label_vars = {variables[a] + "Label", variables[b] + "Label", variables[a] + "_label", variables[b] + "_label"}
+    reading = next((i for i, v in enumerate(variables) if v not in label_vars and i not in (a, b)
+                    and all(r[i] is None or r[i]["kind"] == "literal" for r in table["rows"])
+                    and any(r[i] is not None for r in table["rows"])), None)
+    nodes, edges = {}, {}
+    for row in table["rows"]:
+        src, dst = row[a], row[b]
+        if src is None or dst is None:
+            continue
+        for c in (src, dst):
+            nodes.setdefault(c["value"], {"id": c["value"], "label": c["label"] or c["href"].rsplit("/", 1)[-1],
+                                          "href": c["href"]})
+        label = row[reading]["value"] if reading is not None and row[reading] else variables[b]
+        key = (src["value"], dst["value"], label)
+        edges.setdefault(key, {"id": f"e{len(edges)}", "source": src["value"], "target": dst["value"],
+                               "label": label})
+    return {"nodes": list(nodes.values()), "edges": list(edges.values())} if edges else None
