@@ -10,21 +10,24 @@ from flask import Flask, jsonify
 
 from ..config import Settings
 from ..dataset.release import open_release
-from . import errors, http
+from . import errors, http, metrics as metrics_area
+from .executor import QueryExecutor
+from .metrics import Metrics
 from .site import Site
 
 __all__ = ["create_app", "BLUEPRINTS"]
 
 # One module per area, each exposing ``bp`` (a Blueprint). Add a line here for a new area.
-BLUEPRINTS: list[str] = ["vendor", "resources", "dumps", "catalog", "home", "explore", "workbench", "queries"]
+BLUEPRINTS: list[str] = ["vendor", "sparql", "metrics", "resources", "dumps", "catalog", "home", "explore", "workbench", "queries"]
 
 
 def create_app(settings: Settings | None = None, *, store=None) -> Flask:
     """Build the app for the release in ``settings.release_dir`` (a ReleaseError if there is none)."""
     settings = settings or Settings.load()
     release = open_release(Path(settings.release_dir))
+    metrics = Metrics(settings.extra.get("metrics_dir"))
     if store is None:
-        store = _open_store(settings, release)
+        store = _isolated(_open_store(settings, release), settings, release, metrics)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.config["JSON_SORT_KEYS"] = False
@@ -32,6 +35,9 @@ def create_app(settings: Settings | None = None, *, store=None) -> Flask:
     logging.getLogger("htkg").setLevel(settings.log_level.upper())
     errors.install(app)
     http.install(app)
+    metrics_area.install(app, metrics)
+    if settings.trust_proxy:
+        app.wsgi_app = http.behind_proxy(app.wsgi_app)
 
     @app.context_processor
     def _globals():
@@ -45,6 +51,19 @@ def create_app(settings: Settings | None = None, *, store=None) -> Flask:
         module = importlib.import_module(f"{__package__}.{name}")
         app.register_blueprint(module.bp)
     return app
+
+
+def _isolated(store, settings: Settings, release, metrics: Metrics):
+    """The embedded store behind killable query processes (time limit, memory cap, crash recovery).
+
+    A remote store keeps its own HTTP time limit.
+    """
+    from ..store.oxigraph import OxigraphStore
+    if not isinstance(store, OxigraphStore):
+        return store
+    return QueryExecutor(store, release.path, store_path=settings.store_path, timeout=settings.query_timeout,
+                         max_concurrent=settings.max_concurrent_queries, memory_mb=settings.query_memory_mb,
+                         metrics=metrics)
 
 
 def _open_store(settings: Settings, release):

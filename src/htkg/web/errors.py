@@ -77,6 +77,10 @@ def install(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
+        if exc.code == 413:
+            limit = app.config.get("MAX_CONTENT_LENGTH")
+            return error_response(413, f"the request body is larger than this server's limit of {limit} bytes",
+                                  kind=exc.name, hint="send a shorter request")
         return error_response(exc.code or 500, exc.description or exc.name, kind=exc.name,
                               headers=dict(exc.get_response().headers) if exc.code == 405 else None)
 

@@ -272,7 +272,6 @@ class QueryExecutor:
         if kind == "syntax":
             raise QuerySyntaxError(*reply[1:])
         if kind == "refused":
-            self._count("refusals", reason="policy")
             raise QueryRefused(reply[1], hint=reply[2], status=reply[3])
         raise StoreError(f"the query failed in the store: {reply[1]}")
 

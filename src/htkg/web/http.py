@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 from email.utils import format_datetime, parsedate_to_datetime
 import datetime as dt
@@ -12,7 +13,10 @@ from ..formats import Format, negotiate, by_extension, by_name
 from .errors import error_response
 from .site import site
 
-__all__ = ["install", "choose_format", "cacheable", "not_acceptable"]
+__all__ = ["install", "choose_format", "cacheable", "not_acceptable", "behind_proxy", "compressible"]
+
+_GZIP_MIN = 500
+_GZIP_SUFFIX = "-gz"   # a gzipped body is another representation: its ETag differs
 
 
 def install(app: Flask) -> None:
@@ -27,6 +31,56 @@ def install(app: Flask) -> None:
                 "Access-Control-Request-Headers", "Accept, Content-Type, If-None-Match, If-Modified-Since")
             resp.headers["Access-Control-Max-Age"] = "86400"
         return resp
+
+    @app.after_request
+    def _gzip(resp: Response) -> Response:
+        if not _wants_gzip(resp):
+            return resp
+        resp.set_data(gzip.compress(resp.get_data(), compresslevel=6, mtime=0))
+        resp.headers["Content-Encoding"] = "gzip"
+        resp.vary.add("Accept-Encoding")
+        etag, weak = resp.get_etag()
+        if etag:
+            resp.set_etag(etag + _GZIP_SUFFIX, weak=weak)
+        return resp
+
+
+def compressible(mimetype: str | None) -> bool:
+    """Text, JSON, XML and the RDF text formats; not images, archives or already compressed data."""
+    m = (mimetype or "").lower()
+    return m.startswith("text/") or m.endswith(("json", "xml", "javascript")) or m in {
+        "application/n-triples", "application/n-quads", "application/trig", "application/sparql-query",
+        "image/svg+xml"}
+
+
+def _wants_gzip(resp: Response) -> bool:
+    if resp.direct_passthrough or resp.is_streamed or resp.status_code < 200 or resp.status_code in (204, 304):
+        return False
+    if "Content-Encoding" in resp.headers or not compressible(resp.mimetype):
+        return False
+    if "gzip" not in (request.headers.get("Accept-Encoding") or "").lower():
+        return False
+    return (resp.content_length or len(resp.get_data())) >= _GZIP_MIN
+
+
+def behind_proxy(wsgi_app):
+    """Honour ``X-Forwarded-*`` and RFC 7239 ``Forwarded`` (only wired in when ``trust_proxy`` is set)."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+    fixed = ProxyFix(wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1, x_prefix=1)
+
+    def app(environ, start_response):
+        forwarded = environ.get("HTTP_FORWARDED")
+        if forwarded:
+            first = forwarded.split(",")[0]
+            for part in first.split(";"):
+                key, _, value = part.strip().partition("=")
+                value = value.strip().strip('"')
+                target = {"proto": "HTTP_X_FORWARDED_PROTO", "host": "HTTP_X_FORWARDED_HOST",
+                          "for": "HTTP_X_FORWARDED_FOR"}.get(key.strip().lower())
+                if target and value and target not in environ:
+                    environ[target] = value
+        return fixed(environ, start_response)
+    return app
 
 
 def not_acceptable(offered: tuple[Format, ...] | list[Format]) -> Response:
@@ -82,7 +136,8 @@ def cacheable(resp: Response, *, vary_accept: bool = True, key: str = "") -> Res
 
 def _not_modified(etag: str, modified: dt.datetime | None) -> bool:
     if request.if_none_match:
-        return request.if_none_match.contains_weak(etag) or "*" in request.if_none_match
+        return (request.if_none_match.contains_weak(etag) or request.if_none_match.contains_weak(etag + _GZIP_SUFFIX)
+                or "*" in request.if_none_match)
     ims = request.headers.get("If-Modified-Since")
     if ims and modified:
         try:

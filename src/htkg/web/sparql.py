@@ -1,0 +1,223 @@
+"""``/sparql``: the SPARQL 1.1 Protocol endpoint and its Service Description.
+
+- query by GET ``?query=``, POST form (``query=``) or POST ``application/sparql-query``;
+  ``default-graph-uri`` / ``named-graph-uri`` restricted to the store's own graphs;
+- SELECT/ASK as SPARQL JSON, XML, CSV, TSV; CONSTRUCT/DESCRIBE as Turtle, N-Triples, JSON-LD,
+  RDF/XML, TriG, N-Quads — by ``Accept`` (q-values) or ``?format=``; 406 listing what is offered;
+- a bare GET answers the Service Description (Turtle, JSON-LD, …; the query editor for a browser);
+- read-only (:mod:`htkg.web.policy`), time-limited (:mod:`htkg.web.executor`, ``?timeout=`` may lower
+  the limit), with a small result cache keyed to the release.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from urllib.parse import parse_qsl
+
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+
+from ..errors import QueryRefused
+from ..formats import RDF_DATASET_FORMATS, RDF_GRAPH_FORMATS, RESULT_FORMATS, Format, by_name, negotiate
+from ..publish.service import service_description
+from .http import cacheable, not_acceptable
+from .policy import check_graphs, check_query, refuse_update
+from .site import site
+
+__all__ = ["bp", "ResultCache"]
+
+bp = Blueprint("sparql", __name__)
+bp.record_once(lambda state: state.app.extensions.setdefault("htkg_sparql_cache", ResultCache()))
+
+GRAPH_RESULT_FORMATS = RDF_GRAPH_FORMATS + RDF_DATASET_FORMATS
+SD_FORMATS = (by_name("html"),) + RDF_GRAPH_FORMATS
+# what ?format= means for a graph result when it names a results format (SPARQLWrapper sends these)
+_GRAPH_ALIASES = {"xml": "rdfxml", "rdf+xml": "rdfxml", "json": "jsonld", "json-ld": "jsonld", "n3": "turtle",
+                  "nt": "ntriples", "n-triples": "ntriples"}
+_TEXT = {"text/csv", "text/tab-separated-values"}
+
+
+class ResultCache:
+    """A small LRU of serialized results, keyed to (release version, query, dataset, format)."""
+
+    def __init__(self, entries: int = 256, max_body: int = 1_000_000):
+        self.entries, self.max_body = entries, max_body
+        self._data: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            value = self._data.get(key)
+            if value is not None:
+                self._data.move_to_end(key)
+            return value
+
+    def put(self, key, value) -> None:
+        if len(value[2]) > self.max_body:
+            return
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.entries:
+                self._data.popitem(last=False)
+
+
+@bp.route("/sparql", methods=["GET", "POST"])
+def endpoint():
+    params = _params()
+    if "update" in params or request.mimetype == "application/sparql-update":
+        raise refuse_update()
+    queries = params.get("query", [])
+    if not queries:
+        if request.method == "POST":
+            raise QueryRefused("no query: send query=… (form) or a body of type application/sparql-query")
+        return _service_description()
+    if len(queries) > 1:
+        raise QueryRefused("more than one query parameter")
+    return _answer(queries[0], params)
+
+
+def _params() -> dict[str, list[str]]:
+    """Query-string and body parameters, decoded strictly as UTF-8 (400 otherwise)."""
+    out: dict[str, list[str]] = {}
+    s = site()
+    if request.content_length is not None and request.content_length > s.settings.max_body_bytes:
+        _too_large()
+    sources = [request.query_string]
+    if request.method == "POST":
+        body = request.get_data(cache=True)
+        if request.mimetype == "application/x-www-form-urlencoded":
+            sources.append(body)
+        elif request.mimetype == "application/sparql-query":
+            out.setdefault("query", []).append(_utf8(body, "the request body"))
+        elif request.mimetype == "application/sparql-update":
+            return {"update": [""]}
+        else:
+            raise QueryRefused(f"unsupported request body type {request.mimetype or '(none)'!r}: use "
+                               "application/x-www-form-urlencoded or application/sparql-query", status=415)
+    for raw in sources:
+        try:
+            pairs = parse_qsl(raw.decode("ascii"), keep_blank_values=True, encoding="utf-8", errors="strict")
+        except UnicodeDecodeError:
+            raise QueryRefused("the parameters are not valid UTF-8 (percent-encode UTF-8 bytes)") from None
+        for k, v in pairs:
+            out.setdefault(k, []).append(v)
+    return out
+
+
+def _utf8(data: bytes, what: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise QueryRefused(f"{what} is not valid UTF-8 (byte {exc.start})") from None
+
+
+def _too_large():
+    limit = site().settings.max_body_bytes
+    raise QueryRefused(f"the request body is larger than this server's limit of {limit} bytes",
+                       hint="send a shorter query", status=413)
+
+
+def _answer(query: str, params: dict[str, list[str]]) -> Response:
+    s = site()
+    limit = s.settings.max_query_chars
+    if len(query) > limit:
+        raise QueryRefused(f"the query is {len(query)} characters long; this server accepts at most {limit}",
+                           status=413)
+    graphs = set(s.store.graphs())
+    default = params.get("default-graph-uri") or None
+    named = params.get("named-graph-uri") or None
+    check_graphs(default or (), graphs, "default-graph-uri")
+    check_graphs(named or (), graphs, "named-graph-uri")
+    if default is not None and named is None:
+        named = []  # only the given default graph(s): no named graphs unless asked for
+    result_fmt, graph_fmt = _formats(params)
+    if result_fmt is None and graph_fmt is None:
+        return not_acceptable(RESULT_FORMATS + GRAPH_RESULT_FORMATS)
+    timeout = _timeout(params)
+
+    metrics = current_app.extensions.get("htkg_metrics")
+    cache: ResultCache = current_app.extensions["htkg_sparql_cache"]
+    key = (s.version, query, tuple(default or ()), tuple(named) if named is not None else None,
+           result_fmt.name if result_fmt else None, graph_fmt.name if graph_fmt else None)
+    cached = cache.get(key)
+    if cached is not None:
+        form, fmt_name, body = cached
+        if metrics:
+            metrics.inc("query_cache_hits")
+    else:
+        if metrics:
+            metrics.inc("query_cache_misses")
+        form, fmt_name, body = _evaluate(query, graphs, default, named, result_fmt, graph_fmt, timeout)
+        if fmt_name is not None:
+            cache.put(key, (form, fmt_name, body))
+    if fmt_name is None:
+        return not_acceptable(GRAPH_RESULT_FORMATS if form == "graph" else RESULT_FORMATS)
+    fmt = by_name(fmt_name)
+    resp = Response(body, content_type=fmt.content_type)
+    if fmt.media_type in _TEXT:
+        resp.headers["Content-Type"] = f"{fmt.media_type}; charset=utf-8"
+    return cacheable(resp, key="|".join(str(k) for k in key[2:]))
+
+
+def _evaluate(query, graphs, default, named, result_fmt, graph_fmt, timeout):
+    s = site()
+    store = s.store
+    if hasattr(store, "query_serialized"):
+        answer = store.query_serialized(query, result_format=result_fmt, graph_format=graph_fmt,
+                                        default_graphs=default, named_graphs=named, timeout=timeout,
+                                        prefixes=s.prefixes)
+        return answer.form, (answer.format.name if answer.format else None), answer.body
+    # a store that is not the embedded one (remote): the policy here, its own HTTP time limit there
+    checked = check_query(query, graphs)
+    if checked.from_default or checked.from_named:
+        default, named = None, None
+    result = store.query(query, default_graphs=default, named_graphs=named, timeout=timeout)
+    fmt = graph_fmt if result.kind == "graph" else result_fmt
+    if fmt is None:
+        return result.kind, None, b""
+    return result.kind, fmt.name, result.serialize(fmt, s.prefixes)
+
+
+def _formats(params) -> tuple[Format | None, Format | None]:
+    """The format for a results answer and for a graph answer: ``?format=`` if given, else ``Accept``."""
+    wanted = (params.get("format") or params.get("output") or [None])[0]
+    if wanted:
+        fmt = by_name(wanted)
+        result_fmt = fmt if fmt in RESULT_FORMATS else None
+        alias = by_name(_GRAPH_ALIASES.get(wanted.strip().lower(), wanted))
+        graph_fmt = alias if alias in GRAPH_RESULT_FORMATS else None
+        return result_fmt, graph_fmt
+    accept = request.headers.get("Accept")
+    return negotiate(accept, RESULT_FORMATS), negotiate(accept, GRAPH_RESULT_FORMATS)
+
+
+def _timeout(params) -> float | None:
+    raw = (params.get("timeout") or [None])[0]
+    if raw in (None, ""):
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise QueryRefused(f"timeout must be a number of seconds, got {raw!r}") from None
+    if not value > 0:
+        raise QueryRefused(f"timeout must be more than 0 seconds, got {raw!r}")
+    return value
+
+
+def _service_description() -> Response:
+    s = site()
+    fmt = negotiate(request.headers.get("Accept"), SD_FORMATS[1:] + SD_FORMATS[:1]) \
+        if "format" not in request.args else by_name(request.args["format"])
+    if fmt is None or fmt not in SD_FORMATS:
+        return not_acceptable(SD_FORMATS)
+    endpoint_url = url_for("sparql.endpoint", _external=True)
+    if fmt.name == "html":
+        html = render_template("sparql/editor.html", endpoint_url=url_for("sparql.endpoint"),
+                               version=s.version, prefixes=s.prefixes)
+        return cacheable(Response(html, content_type=fmt.content_type))
+    graph = service_description(endpoint_url, s.release.statistics, version=s.version,
+                                timeout=s.settings.query_timeout)
+    body = graph.serialize(format=fmt.rdflib, encoding="utf-8")
+    return cacheable(Response(body, content_type=fmt.content_type), key=endpoint_url)
+
