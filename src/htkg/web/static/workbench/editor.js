@@ -87,7 +87,7 @@ const yasgui = new window.Yasgui(document.getElementById("yasgui"), {
   corsProxy: undefined,
   endpointCatalogueOptions: { getData: () => [{ endpoint }], keys: [] },
   persistenceId: "htkg-editor",
-  yasqe: { value: STARTER, prefixCcApi: null },
+  yasqe: { value: STARTER, prefixCcApi: null, collapsePrefixesOnLoad: true },
   yasr: { prefixes, defaultPlugin: "table" },
 });
 // A persisted tab may name another endpoint: this editor only queries its own.

@@ -12,7 +12,7 @@ if (data && container) {
     edges: data.edges.map((e) => ({ data: { id: e.id, source: e.source, target: e.target, label: e.label } })),
   };
   const graph = createGraph(container, elements, {
-    layout: data.nodes.length > 40 ? "cose" : "dagre",
+    layout: "cose",
     onExpand: (node) => { window.location.href = node.data("href"); },
   });
   graph.ready.then(() => { container.dataset.drawn = String(graph.cy.nodes().length); });
