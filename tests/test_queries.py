@@ -4,6 +4,9 @@ For ``queries/<name>.rq`` the expected answer is ``tests/expected/queries/<name>
 each a dict variable → value (IRIs and literals' lexical forms). A query that takes parameters runs with
 the ``example=`` value of each parameter that has one. Rows are compared in order when the query has an
 ORDER BY (each such query orders completely), otherwise as multisets.
+
+``VARIANTS`` runs some queries again with other parameter values; their answers are in
+``tests/expected/queries/<name>@<variant>.json``.
 """
 
 from __future__ import annotations
@@ -18,6 +21,17 @@ ROOT = Path(__file__).resolve().parents[1]
 QUERY_FILES = sorted((ROOT / "queries").glob("*.rq"))
 EXPECTED = Path(__file__).resolve().parent / "expected" / "queries"
 MIN_QUERIES = 15
+ID = "https://w3id.org/htkg/id/"
+
+# (query, variant, parameters): the same questions asked about other things.
+VARIANTS = [
+    ("who-funds-whom", "all", {}),
+    ("units-under-organization", "hhs", {"top": ID + "org/hhs"}),
+    ("units-under-organization", "dhs", {"top": ID + "org/dhs"}),
+    ("citation-of-a-fact", "ovc-in-ojp", {"subject": ID + "org/ovc",
+                                          "predicate": "http://www.w3.org/ns/org#subOrganizationOf"}),
+    ("topics-of-an-organization", "ovc", {"org": ID + "org/ovc"}),
+]
 
 
 def _ordered(sparql: str) -> bool:
@@ -35,8 +49,10 @@ def test_enough_queries():
 
 def test_every_query_has_an_expected_answer():
     missing = [p.stem for p in QUERY_FILES if not (EXPECTED / f"{p.stem}.json").is_file()]
-    orphans = [p.stem for p in EXPECTED.glob("*.json") if not (ROOT / "queries" / f"{p.stem}.rq").is_file()]
-    assert missing == [] and orphans == [], (missing, orphans)
+    orphans = [p.stem for p in EXPECTED.glob("*.json")
+               if not (ROOT / "queries" / f"{p.stem.split('@')[0]}.rq").is_file()]
+    unused = sorted({p.stem for p in EXPECTED.glob("*@*.json")} - {f"{q}@{v}" for q, v, _ in VARIANTS})
+    assert missing == [] and orphans == [] and unused == [], (missing, orphans, unused)
 
 
 def test_every_query_has_a_title_and_description(named_queries):
@@ -50,9 +66,18 @@ def test_query_answer(store, named_queries, path):
     query = named_queries[path.stem]
     params = {p.name: p.example for p in query.params if p.example}
     assert all(p.name in params for p in query.params if p.required), f"{path.name}: a required parameter has no example"
+    assert json.loads((EXPECTED / f"{path.stem}.json").read_text(encoding="utf-8")), f"{path.stem}: empty answer"
+    _check(store, query, params, EXPECTED / f"{path.stem}.json")
+
+
+@pytest.mark.parametrize("name,variant,params", VARIANTS, ids=[f"{q}@{v}" for q, v, _ in VARIANTS])
+def test_query_answer_variant(store, named_queries, name, variant, params):
+    _check(store, named_queries[name], params, EXPECTED / f"{name}@{variant}.json")
+
+
+def _check(store, query, params: dict, expected_file: Path) -> None:
     got = query.execute(store, params).simple_rows()
-    expected = json.loads((EXPECTED / f"{path.stem}.json").read_text(encoding="utf-8"))
-    assert expected, f"{path.stem}: the expected answer is empty"
+    expected = json.loads(expected_file.read_text(encoding="utf-8"))
     if _ordered(query.sparql):
         assert got == expected
     else:
