@@ -111,13 +111,22 @@ def _answer(store, graphs, *, text, bindings, default_graphs, named_graphs, resu
             graph_format, check, prefixes) -> tuple:
     from ..store.oxigraph import run_query
     from .policy import check_query
+    own_dataset = False
     if check:
         checked = check_query(text, graphs)
-        if checked.from_default or checked.from_named:
-            # FROM / FROM NAMED in the query override the protocol's dataset (SPARQL 1.1 Protocol §2.1.4)
-            default_graphs, named_graphs = None, None
-    result = run_query(store.store, text, bindings=bindings, default_graphs=default_graphs,
-                       named_graphs=named_graphs, raw=True)
+        # the protocol's dataset wins over the query's (SPARQL 1.1 Protocol §2.1.4)
+        own_dataset = bool(checked.from_default or checked.from_named) and \
+            default_graphs is None and named_graphs is None
+    if own_dataset:
+        # FROM / FROM NAMED in the query: its own dataset, checked above to be the store's graphs
+        try:
+            result = store.store.query(text, substitutions={ox.Variable(k): v for k, v in (bindings or {}).items()})
+        except SyntaxError as exc:
+            from ..store.oxigraph import syntax_error
+            raise syntax_error(exc, text) from None
+    else:
+        result = run_query(store.store, text, bindings=bindings, default_graphs=default_graphs,
+                           named_graphs=named_graphs, raw=True)
     if isinstance(result, ox.QueryTriples):
         form = "graph"
         fmt = by_name(graph_format) if graph_format else None

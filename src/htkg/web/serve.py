@@ -27,8 +27,11 @@ class _Gunicorn(BaseApplication):
 
 def serve(settings: Settings) -> None:
     """Run gunicorn in the foreground with ``settings.workers`` worker processes."""
+    import tempfile
     from .app import create_app
     create_app(settings)  # fail fast, before forking, on a missing release or bad settings
+    # the workers add up their metrics through snapshots in one directory (see htkg.web.metrics)
+    settings.extra.setdefault("metrics_dir", tempfile.mkdtemp(prefix="htkg-metrics-"))
     options = {
         "bind": f"{settings.host}:{settings.port}",
         "workers": settings.workers,
@@ -41,4 +44,8 @@ def serve(settings: Settings) -> None:
         "limit_request_line": 8190,
         "forwarded_allow_ips": "*" if settings.trust_proxy else "127.0.0.1",
     }
-    _Gunicorn(settings, options).run()
+    try:
+        _Gunicorn(settings, options).run()
+    finally:
+        import shutil
+        shutil.rmtree(settings.extra["metrics_dir"], ignore_errors=True)

@@ -169,9 +169,7 @@ def _evaluate(query, graphs, default, named, result_fmt, graph_fmt, timeout):
                                         prefixes=s.prefixes)
         return answer.form, (answer.format.name if answer.format else None), answer.body
     # a store that is not the embedded one (remote): the policy here, its own HTTP time limit there
-    checked = check_query(query, graphs)
-    if checked.from_default or checked.from_named:
-        default, named = None, None
+    check_query(query, graphs)
     result = store.query(query, default_graphs=default, named_graphs=named, timeout=timeout)
     fmt = graph_fmt if result.kind == "graph" else result_fmt
     if fmt is None:
