@@ -144,3 +144,42 @@ def test_figure_is_valid_svg(net):
 def test_networkx_is_a_multidigraph(net):
     g = to_networkx(net)
     assert g.is_directed() and g.is_multigraph()
+
+
+def test_cli_export_graph_formats(tmp_path, release_dir, release, store):
+    from click.testing import CliRunner
+    from htkg.cli import cli
+    runner = CliRunner()
+    for fmt, name in (("graphml", "g.graphml"), ("gexf", "g.gexf")):
+        res = runner.invoke(cli, ["export", "graph", "--format", fmt, "--release", str(release_dir),
+                                  "--out", str(tmp_path / name)])
+        assert res.exit_code == 0, res.output
+        g = (nx.read_graphml if fmt == "graphml" else nx.read_gexf)(tmp_path / name)
+        assert g.number_of_nodes() == count(store, COUNT_NODES)
+    res = runner.invoke(cli, ["export", "graph", "--format", "csv", "--release", str(release_dir),
+                              "--filter", "kind=department,unit", "--out", str(tmp_path / "csv")])
+    assert res.exit_code == 0, res.output
+    kinds = {r["kind"] for r in csv.DictReader(io.StringIO((tmp_path / "csv" / "nodes.csv").read_text("utf-8")))}
+    assert kinds == {"department", "unit"}
+    res = runner.invoke(cli, ["export", "graph", "--format", "cytoscape", "--release", str(release_dir)])
+    assert res.exit_code == 0 and '"elements"' in res.output
+
+
+@pytest.mark.parametrize("args", [["--filter", "colour=red"], ["--filter", "kind=nonsense"],
+                                  ["--format", "csv"]])
+def test_cli_export_graph_usage_errors_exit_2(release_dir, args):
+    from click.testing import CliRunner
+    from htkg.cli import cli
+    res = CliRunner().invoke(cli, ["export", "graph", "--release", str(release_dir), *args])
+    assert res.exit_code == 2, res.output
+
+
+def test_cli_render_png_and_svg(tmp_path, release_dir):
+    from click.testing import CliRunner
+    from htkg.cli import cli
+    for fmt in ("png", "svg"):
+        out = tmp_path / f"figure.{fmt}"
+        res = CliRunner().invoke(cli, ["render", "--format", fmt, "--release", str(release_dir), "--out", str(out)])
+        assert res.exit_code == 0, res.output
+    assert (tmp_path / "figure.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert ET.parse(tmp_path / "figure.svg").getroot().tag.endswith("svg")

@@ -243,5 +243,85 @@ def serve(config_file: Path | None, **overrides):
         run_server(settings)
 
 
+def _network(root: Path, release_dir: Path | None, filters: tuple[str, ...]):
+    """The release's (or the curated files') relation network, filtered by ``KEY=VALUE`` pairs."""
+    from .dataset.network import GraphFilter, extract_network
+    from .dataset.release import open_release
+    from .iris import DEFAULT_BASE
+    args: dict[str, list[str]] = {}
+    for pair in filters:
+        key, sep, value = pair.partition("=")
+        if not sep or key not in ("relation", "kind", "department", "outside"):
+            raise click.UsageError(f"--filter expects relation=…, kind=…, department=IRI or outside=hide; got {pair!r}")
+        args.setdefault(key, []).append(value)
+    path = release_dir or Path(Settings.load().release_dir)
+    base = open_release(path).base_iri if (path / "manifest.json").exists() else DEFAULT_BASE
+    wanted = GraphFilter.from_args({k: v if k in ("relation", "kind") else v[-1] for k, v in args.items()})
+    return extract_network(_local_store(root, release_dir), base).filter(wanted), base
+
+
+def _write(data: bytes, out: Path | None) -> None:
+    if out is None:
+        sys.stdout.buffer.write(data)
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(data)
+    click.echo(f"wrote {out} ({len(data)} bytes)", err=True)
+
+
+filter_option = click.option("--filter", "filters", multiple=True, metavar="KEY=VALUE",
+                             help="relation=htkg:funds, kind=unit, department=IRI or outside=hide (repeatable; "
+                                  "values may be comma-separated).")
+
+
+@cli.group()
+def export():
+    """Write data for other tools."""
+
+
+@export.command("graph")
+@click.option("--format", "fmt", type=click.Choice(["graphml", "gexf", "csv", "cytoscape"]), default="graphml",
+              show_default=True)
+@filter_option
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Output file (for csv: a directory receiving nodes.csv and edges.csv). Default: stdout.")
+@release_option
+@root_option
+def export_graph(fmt: str, filters: tuple[str, ...], out: Path | None, release_dir: Path | None, root: Path):
+    """The relation network (labels, kinds, relation names, citations) as GraphML, GEXF, CSV or Cytoscape JSON."""
+    from .dataset import network as nw
+    with _errors():
+        net, base = _network(root, release_dir, filters)
+        if fmt == "csv":
+            if out is None:
+                raise click.UsageError("--format csv writes two files: give --out DIRECTORY")
+            _write(nw.nodes_csv(net), out / "nodes.csv")
+            _write(nw.edges_csv(net), out / "edges.csv")
+            return
+        data = {"graphml": nw.graphml_bytes, "gexf": nw.gexf_bytes}.get(fmt)
+        body = data(net) if data else (json.dumps(nw.to_cytoscape(net, base), indent=1, ensure_ascii=False) + "\n").encode()
+    _write(body, out)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["svg", "png"]), default="svg", show_default=True)
+@filter_option
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Output file. Default: stdout.")
+@release_option
+@root_option
+def render(fmt: str, filters: tuple[str, ...], out: Path | None, release_dir: Path | None, root: Path):
+    """A static figure of the agency hierarchy with funding and operation links (Graphviz `dot`)."""
+    from .dataset.network import render_figure
+    with _errors():
+        net, _ = _network(root, release_dir, filters)
+        body = render_figure(net, fmt)
+    _write(body, out)
+
+
+from .cli_scale import register as _register_scale  # noqa: E402  (synth, load, publish)
+
+_register_scale(cli, _errors, _HELP)
+
+
 def main() -> None:
     cli(prog_name="htkg")
