@@ -83,7 +83,7 @@ _CITATIONS = """SELECT ?g ?quote ?source ?title WHERE {
   GRAPH ?pg { ?g a prov:Bundle . OPTIONAL { ?g htkg:quote ?quote } OPTIONAL { ?g dct:source ?source }
               OPTIONAL { ?g dct:title ?title } }
 }"""
-_PROPERTIES = """SELECT ?p ?plabel ?o ?olabel ?g WHERE {
+_PROPERTIES = """SELECT ?x ?p ?plabel ?o ?olabel ?g WHERE {
   GRAPH ?g { ?x ?p ?o }
   FILTER(STRSTARTS(STR(?g), "{base}graph/page/") || STRSTARTS(STR(?g), "{base}graph/ext/")
          || ?g = <{base}graph/vocab>)

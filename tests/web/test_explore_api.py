@@ -1,0 +1,96 @@
+"""/explore, /api/graph, /api/node and the graph exports through the test client; counts from the store."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import networkx as nx
+import pytest
+
+from htkg.dataset.network import EDGE_COLUMNS, NODE_COLUMNS, extract_network
+
+
+@pytest.fixture(scope="module")
+def net(release):
+    return extract_network(release.open_store(), release.base_iri)
+
+
+def test_explore_page_renders(client, net):
+    resp = client.get("/explore")
+    assert resp.status_code == 200 and resp.mimetype == "text/html"
+    html = resp.get_data(as_text=True)
+    assert "/static/explore/explore.js" in html and 'id="relations-table"' in html
+    assert f"{len(net.nodes)} nodes" in html
+
+
+def test_api_graph_is_the_whole_network(client, net):
+    resp = client.get("/api/graph")
+    assert resp.status_code == 200 and resp.mimetype == "application/json"
+    body = resp.get_json()
+    assert body["counts"] == {"nodes": len(net.nodes), "edges": len(net.edges)}
+    assert {r["label"] for r in body["relations"] if r["used"]} == {e.relation_label for e in net.edges}
+    assert resp.headers["ETag"] and "max-age" in resp.headers["Cache-Control"]
+
+
+def test_api_graph_filters(client, net):
+    units = client.get("/api/graph?kind=unit").get_json()
+    assert units["counts"]["nodes"] == sum(n.kind == "unit" for n in net.nodes.values())
+    hidden = client.get("/api/graph?outside=hide").get_json()
+    assert all(not e["data"]["outside"] for e in hidden["elements"]["edges"])
+    assert hidden["counts"]["edges"] == sum(not e.outside for e in net.edges)
+    funds = client.get("/api/graph?relation=htkg:funds").get_json()
+    assert {e["data"]["relation"] for e in funds["elements"]["edges"]} == {"htkg:funds"}
+
+
+@pytest.mark.parametrize("query,parameter", [("kind=nope", "kind"), ("relation=htkg:nope", "relation"),
+                                             ("department=https://example.org/x", "department"),
+                                             ("outside=perhaps", "outside")])
+def test_bad_filters_are_400_naming_the_parameter(client, query, parameter):
+    resp = client.get(f"/api/graph?{query}")
+    assert resp.status_code == 400
+    assert resp.get_json()["error"]["parameter"] == parameter
+
+
+def test_api_node_panel_data(client, net):
+    ovc = next(n for n in net.nodes.values() if "OVC" in n.alt_labels)
+    body = client.get("/api/node", query_string={"iri": ovc.iri}).get_json()
+    assert body["label"] == "Office for Victims of Crime" and body["kind"] == ovc.kind
+    assert body["path"] == "/" + ovc.iri[len("https://w3id.org/htkg/"):]
+    assert body["properties"] and all(p["property_label"] for p in body["properties"])
+    assert body["relations"] and all(r["citations"] for r in body["relations"])
+    assert client.get(body["path"]).status_code in (200, 303)
+
+
+def test_api_node_unknown_is_400(client):
+    assert client.get("/api/node?iri=https://example.org/nothing").status_code == 400
+
+
+@pytest.mark.parametrize("path,media_type,reader", [
+    ("/exports/graph.graphml", "application/graphml+xml", nx.read_graphml),
+    ("/exports/graph.gexf", "application/gexf+xml", nx.read_gexf),
+])
+def test_graph_exports_load_in_networkx(client, net, path, media_type, reader):
+    resp = client.get(path)
+    assert resp.status_code == 200 and resp.mimetype == media_type
+    assert "attachment" in resp.headers["Content-Disposition"]
+    g = reader(io.BytesIO(resp.data))
+    assert (g.number_of_nodes(), g.number_of_edges()) == (len(net.nodes), len(net.edges))
+
+
+def test_csv_exports(client, net):
+    nodes = client.get("/exports/nodes.csv")
+    edges = client.get("/exports/edges.csv?kind=department,unit")
+    assert nodes.mimetype == edges.mimetype == "text/csv"
+    node_rows = list(csv.DictReader(io.StringIO(nodes.get_data(as_text=True))))
+    edge_rows = list(csv.DictReader(io.StringIO(edges.get_data(as_text=True))))
+    assert list(node_rows[0]) == NODE_COLUMNS and list(edge_rows[0]) == EDGE_COLUMNS
+    assert len(node_rows) == len(net.nodes)
+    kinds = {n.iri: n.kind for n in net.nodes.values()}
+    assert edge_rows and all({kinds[r["source"]], kinds[r["target"]]} <= {"department", "unit"} for r in edge_rows)
+
+
+def test_exports_are_cacheable(client):
+    first = client.get("/exports/graph.gexf")
+    again = client.get("/exports/graph.gexf", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
