@@ -260,17 +260,20 @@ def shapes():
         rows = store.query("SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }").rows
         return cacheable(rdf_response((ox.Triple(r["s"], r["p"], r["o"]) for r in rows), fmt))
     q = f"""PREFIX sh: <http://www.w3.org/ns/shacl#>
-SELECT ?shape ?label ?comment ?target WHERE {{ ?shape a sh:NodeShape .
+SELECT ?shape ?label ?comment ?target ?part WHERE {{ ?shape a sh:NodeShape .
   OPTIONAL {{ ?shape <{RDFS}label> ?label }} OPTIONAL {{ ?shape <{RDFS}comment> ?comment }}
-  OPTIONAL {{ ?shape sh:targetClass ?target }} }} ORDER BY ?shape"""
+  OPTIONAL {{ ?shape sh:targetClass ?target }}
+  OPTIONAL {{ ?shape sh:property ?ps . ?ps <{RDFS}label>|sh:name ?part }} }} ORDER BY ?shape ?part"""
     listed: dict[str, dict] = {}
     for r in store.query(q).rows:
         e = listed.setdefault(r["shape"].value, {"iri": r["shape"].value, "label": None, "comment": None,
-                                                 "targets": []})
+                                                 "targets": [], "parts": []})
         e["label"] = e["label"] or (r["label"].value if "label" in r else None)
         e["comment"] = e["comment"] or (r["comment"].value if "comment" in r else None)
         if "target" in r and r["target"].value not in e["targets"]:
             e["targets"].append(r["target"].value)
+        if "part" in r and r["part"].value not in e["parts"]:
+            e["parts"].append(r["part"].value)
     files = [p.name for p in shape_files()]
     return cacheable(Response(render_template("resources/shapes.html", shapes=list(listed.values()), files=files,
                                               alternates=[{**a, "href": "/shapes?format=" + a["href"].rsplit(".", 1)[1]}
