@@ -131,7 +131,7 @@ def openapi_spec(queries: Mapping[str, NamedQuery], *, version: str, title: str 
                     "parameters": {"type": "array", "items": {"type": "object", "properties": {
                         "name": {"type": "string"}, "type": {"type": "string", "enum": ["iri", "string", "integer", "date"]},
                         "required": {"type": "boolean"}, "help": {"type": "string"},
-                        "example": {"type": "string", "nullable": True}, "default": {"type": "string", "nullable": True},
+                        "example": {"type": "string"}, "default": {"type": "string"},
                     }}},
                 },
             },

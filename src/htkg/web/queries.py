@@ -51,7 +51,8 @@ def _describe(q: NamedQuery) -> dict:
         "name": q.name, "title": q.title, "description": q.description, "form": q.form, "sparql": q.sparql,
         "api": url_for("queries.api_query", name=q.name), "page": url_for("queries.page", name=q.name),
         "parameters": [{"name": p.name, "type": p.type, "required": p.required, "help": p.help,
-                        "example": p.example, "default": p.default} for p in q.params],
+                        **{k: v for k, v in (("example", p.example), ("default", p.default)) if v is not None}}
+                       for p in q.params],
     }
 
 
