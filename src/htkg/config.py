@@ -19,7 +19,7 @@ from typing import Any, Callable, Mapping
 
 from .errors import ConfigError
 
-__all__ = ["Setting", "SETTINGS", "Settings", "ENV_PREFIX"]
+__all__ = ["Setting", "SETTINGS", "Settings", "ENV_PREFIX", "settings_table"]
 
 ENV_PREFIX = "HTKG_"
 
@@ -78,6 +78,16 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def settings_table() -> str:
+    """The README's settings table (Markdown), derived from :data:`SETTINGS`; a test keeps them equal."""
+    rows = ["| setting | flag | environment | default | what it does |", "|---|---|---|---|---|"]
+    for s in SETTINGS:
+        default = "(none)" if s.default is None else f"`{s.default}`"
+        text = s.help.replace("|", "\\|")
+        rows.append(f"| `{s.name}` | `{s.flag}` | `{s.env}` | {default} | {text} |")
+    return "\n".join(rows) + "\n"
 
 
 @dataclass(frozen=True)
