@@ -56,7 +56,10 @@ def download(name: str):
                      download_name=path.name)
     resp.headers["Content-Disposition"] = f'inline; filename="{path.name}"'
     resp.headers["Digest"] = "sha-256=" + _b64(entry["sha256"])
-    return cacheable(resp, vary_accept=False, key=entry["sha256"])
+    out = cacheable(resp, vary_accept=False, key=entry["sha256"])
+    if out is not resp:      # a 304: the file that send_file opened is not going to be sent
+        resp.close()
+    return out
 
 
 def _b64(hexdigest: str) -> str:
