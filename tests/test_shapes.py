@@ -141,3 +141,12 @@ def test_every_shape_is_named_labelled_and_explained(shapes):
 def test_curated_data_conform(compiled, shapes):
     report = validate(compiled, shapes)
     assert report.conforms, report.text()
+
+
+def test_docs_list_every_rule_and_fixture(shapes):
+    """docs/shapes.md has a row for every shape and names every fixture."""
+    doc = (ROOT / "docs" / "shapes.md").read_text(encoding="utf-8")
+    missing = [str(s) for s in _node_shapes(shapes) | _property_shapes(shapes)
+               if f"`shape:{str(s)[len(SHAPE_NS):]}`" not in doc]
+    missing += [p.name for p in FAILING if f"`{p.name}`" not in doc]
+    assert not missing, f"add these to docs/shapes.md: {sorted(missing)}"
