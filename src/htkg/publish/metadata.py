@@ -221,37 +221,35 @@ def catalog_graph(ctx: MetadataContext) -> Graph:
     g.add((cat, DCAT.themeTaxonomy, URIRef(ctx.base + "id/scheme/topics")))
     g.add((cat, DCAT.dataset, ds))
 
-    g.add((ds, RDF.type, DCAT.Dataset))
-    g.add((ds, DCTERMS.title, Literal(TITLE, lang="en")))
-    g.add((ds, DCTERMS.description, Literal(DESCRIPTION, lang="en")))
-    g.add((ds, DCTERMS.identifier, Literal(str(ds))))
-    g.add((ds, DCTERMS.publisher, publisher))
-    g.add((ds, DCTERMS.creator, publisher))
-    g.add((ds, DCAT.contactPoint, contact))
-    g.add((ds, DCTERMS.license, URIRef(LICENSE)))
-    g.add((ds, DCTERMS.accessRights, public))
-    g.add((ds, DCTERMS.modified, modified))
-    g.add((ds, DCTERMS.issued, modified))
-    g.add((ds, DCTERMS.language, english))
-    g.add((ds, DCTERMS.spatial, usa))
-    g.add((ds, DCTERMS.accrualPeriodicity, URIRef(EU + "frequency/IRREG")))
-    g.add((ds, DCAT.landingPage, ctx.url("")))
-    g.add((ds, DCAT.version, Literal(ctx.version)))
+    # the dataset, and its current release as a dataset of its own (a version of it): the same description
+    for node, title in ((ds, TITLE), (ctx.release, f"{TITLE}, release {ctx.version}")):
+        g.add((node, RDF.type, DCAT.Dataset))
+        g.add((node, DCTERMS.title, Literal(title, lang="en")))
+        g.add((node, DCTERMS.description, Literal(DESCRIPTION, lang="en")))
+        g.add((node, DCTERMS.identifier, Literal(str(node))))
+        g.add((node, DCTERMS.publisher, publisher))
+        g.add((node, DCTERMS.creator, publisher))
+        g.add((node, DCAT.contactPoint, contact))
+        g.add((node, DCTERMS.license, URIRef(LICENSE)))
+        g.add((node, DCTERMS.accessRights, public))
+        g.add((node, DCTERMS.modified, modified))
+        g.add((node, DCTERMS.issued, modified))
+        g.add((node, DCTERMS.language, english))
+        g.add((node, DCTERMS.spatial, usa))
+        g.add((node, DCTERMS.accrualPeriodicity, URIRef(EU + "frequency/IRREG")))
+        g.add((node, DCAT.landingPage, ctx.url("")))
+        g.add((node, DCAT.version, Literal(ctx.version)))
+        g.add((node, DCTERMS.conformsTo, URIRef("https://www.w3.org/TR/rdf11-concepts/")))
+        g.add((node, FOAF.page, ctx.url("def/")))
+        for url in ctx.source_urls():
+            g.add((node, DCTERMS.source, URIRef(url)))
+        for kw in KEYWORDS:
+            g.add((node, DCAT.keyword, Literal(kw, lang="en")))
+        for iri, _label in topics:
+            g.add((node, DCAT.theme, URIRef(iri)))
     g.add((ds, DCAT.hasCurrentVersion, ctx.release))
-    g.add((ds, DCTERMS.conformsTo, URIRef("https://www.w3.org/TR/rdf11-concepts/")))
-    g.add((ds, FOAF.page, ctx.url("def/")))
-    for url in ctx.source_urls():
-        g.add((ds, DCTERMS.source, URIRef(url)))
-    for kw in KEYWORDS:
-        g.add((ds, DCAT.keyword, Literal(kw, lang="en")))
-    for iri, _label in topics:
-        g.add((ds, DCAT.theme, URIRef(iri)))
-    g.add((ctx.release, RDF.type, DCAT.Dataset))
-    g.add((ctx.release, DCTERMS.isVersionOf, ds))
     g.add((ds, DCAT.hasVersion, ctx.release))
-    g.add((ctx.release, DCAT.version, Literal(ctx.version)))
-    g.add((ctx.release, DCTERMS.title, Literal(f"{TITLE}, release {ctx.version}", lang="en")))
-    g.add((ctx.release, DCTERMS.issued, modified))
+    g.add((ctx.release, DCTERMS.isVersionOf, ds))
 
     for f in dumps_of(ctx.manifest):
         ext = f["path"].rsplit("/", 1)[1].split(".", 1)[1]
@@ -260,6 +258,7 @@ def catalog_graph(ctx: MetadataContext) -> Graph:
         plain_type = next((x["media_type"] for x in ctx.manifest["files"]
                            if x.get("format") == f["format"] and not x.get("encoding")), f["media_type"])
         g.add((ds, DCAT.distribution, dist))
+        g.add((ctx.release, DCAT.distribution, dist))
         g.add((dist, RDF.type, DCAT.Distribution))
         g.add((dist, DCTERMS.title, Literal(f"htkg dump, {f['format']}{' (gzip)' if gz else ''}", lang="en")))
         g.add((dist, DCTERMS.description, Literal(
@@ -302,6 +301,7 @@ def catalog_graph(ctx: MetadataContext) -> Graph:
     g.add((service, DCAT.landingPage, ctx.url("sparql")))
     endpoint = ctx.own("dump-sparql")
     g.add((ds, DCAT.distribution, endpoint))
+    g.add((ctx.release, DCAT.distribution, endpoint))
     g.add((endpoint, RDF.type, DCAT.Distribution))
     g.add((endpoint, DCTERMS.title, Literal("htkg through its SPARQL endpoint", lang="en")))
     g.add((endpoint, DCAT.accessURL, ctx.url("sparql")))

@@ -1,0 +1,209 @@
+"""VoID, the DCAT 3 catalog, data.json and /quality, as served: counts derived from the store, graphs compared as graphs."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.request
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.compare import isomorphic
+from rdflib.namespace import DCTERMS, RDF, VOID
+
+from htkg.formats import RDF_GRAPH_FORMATS
+from htkg.publish.metadata import validate_data_json
+from rdf_parse import parse_graph
+
+DCAT = Namespace("http://www.w3.org/ns/dcat#")
+SPDX = Namespace("http://spdx.org/rdf/terms#")
+DCATAP = Namespace("http://data.europa.eu/r5r/")
+BASE = "https://w3id.org/htkg/"
+DATASET = URIRef(BASE + "dataset")
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "catalog.md"
+PREFIXES = {"dcat": str(DCAT), "dct": str(DCTERMS), "foaf": "http://xmlns.com/foaf/0.1/", "dcatap": str(DCATAP)}
+
+
+def _graph(client, path, accept="text/turtle", **kw) -> Graph:
+    resp = client.get(path, headers={"Accept": accept}, **kw)
+    assert resp.status_code == 200, resp.data[:300]
+    return parse_graph(resp.data, "turtle")
+
+
+def _count(store, sparql: str) -> int:
+    return int(store.query(sparql).rows[0]["n"].value)
+
+
+@pytest.fixture(scope="module")
+def release_store(release):
+    return release.open_store()
+
+
+def test_void_counts_equal_sparql_counts(client, release_store):
+    g = _graph(client, "/.well-known/void")
+    st = release_store
+    assert g.value(DATASET, VOID.triples).toPython() == _count(
+        st, "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }")
+    assert g.value(DATASET, VOID.entities).toPython() == _count(
+        st, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?t }")
+    classes = list(g.objects(DATASET, VOID.classPartition))
+    properties = list(g.objects(DATASET, VOID.propertyPartition))
+    assert len(classes) == _count(st, "SELECT (COUNT(DISTINCT ?t) AS ?n) WHERE { ?s a ?t }") >= 10
+    assert len(properties) == _count(st, "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?s ?p ?o }") >= 10
+    for part in classes:
+        cls = g.value(part, VOID["class"])
+        assert g.value(part, VOID.entities).toPython() == _count(
+            st, f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a <{cls}> }}"), cls
+    for part in properties:
+        prop = g.value(part, VOID.property)
+        assert g.value(part, VOID.triples).toPython() == _count(
+            st, f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?o WHERE {{ ?s <{prop}> ?o }} }}"), prop
+
+
+def test_void_links_follow_the_request_host_and_identifiers_stay_under_the_base(client, release):
+    g = _graph(client, "/.well-known/void", base_url="http://harvest.example:8123/")
+    assert g.value(DATASET, VOID.sparqlEndpoint) == URIRef("http://harvest.example:8123/sparql")
+    dumps = {str(o) for o in g.objects(DATASET, VOID.dataDump)}
+    assert dumps == {"http://harvest.example:8123/" + f["path"] for f in release.files()
+                     if f["path"].startswith("dumps/htkg.") and not f.get("encoding")}
+    assert str(g.value(DATASET, VOID.uriSpace)) == BASE + "id/"
+    examples = list(g.objects(DATASET, VOID.exampleResource))
+    assert examples and all(str(e).startswith(BASE + "id/") for e in examples)
+    vocabularies = {str(v) for v in g.objects(DATASET, VOID.vocabulary)}
+    assert {"http://www.w3.org/ns/org#", "https://schema.org/", BASE + "def/"} <= vocabularies
+
+
+def test_void_written_into_the_release_has_the_base_addresses(release):
+    g = Graph().parse(release.file("void.ttl"), format="turtle")
+    assert g.value(DATASET, VOID.sparqlEndpoint) == URIRef(BASE + "sparql")
+    listed = {f["path"]: f for f in release.files()}
+    for name in ("void.ttl", "catalog.ttl", "data.json"):
+        import hashlib
+        assert hashlib.sha256(release.file(name).read_bytes()).hexdigest() == listed[name]["sha256"]
+
+
+def test_catalog_has_a_checksummed_distribution_per_dump(client, release):
+    g = _graph(client, "/catalog")
+    dumps = [f for f in release.files() if f["path"].startswith("dumps/htkg.")]
+    by_url = {str(g.value(d, DCAT.downloadURL)): d for d in g.objects(DATASET, DCAT.distribution)
+              if g.value(d, DCAT.downloadURL) is not None}
+    assert len(by_url) == len(dumps) == 12
+    for f in dumps:
+        dist = by_url["http://localhost/" + f["path"]]
+        checksum = g.value(dist, SPDX.checksum)
+        assert g.value(checksum, SPDX.algorithm) == SPDX.checksumAlgorithm_sha256
+        assert str(g.value(checksum, SPDX.checksumValue)) == f["sha256"]
+        assert g.value(dist, DCAT.byteSize).toPython() == f["bytes"]
+        downloaded = client.get("/" + f["path"])
+        assert downloaded.status_code == 200
+        downloaded.close()
+    service = g.value(URIRef(BASE + "catalog"), DCAT.service)
+    assert g.value(service, DCAT.endpointURL) == URIRef("http://localhost/sparql")
+    assert (service, DCAT.servesDataset, DATASET) in g
+
+
+def test_catalog_themes_are_the_topic_scheme(client, release_store):
+    g = _graph(client, "/catalog")
+    themes = set(g.objects(DATASET, DCAT.theme))
+    topics = {URIRef(r["c"].value) for r in release_store.query(
+        f"SELECT DISTINCT ?c WHERE {{ <{BASE}id/scheme/topics> <http://www.w3.org/2004/02/skos/core#hasTopConcept> ?c }}").rows}
+    assert topics and topics <= themes
+    assert g.value(URIRef(BASE + "catalog"), DCAT.themeTaxonomy) == URIRef(BASE + "id/scheme/topics")
+
+
+def _profile_rows() -> list[tuple[str, str]]:
+    rows = re.findall(r"^\| (dcat:\w+) \| (\w+:\w+) \| ([MRO–-]) \| ([MRO–-]) \|", DOCS.read_text(), re.M)
+    assert len(rows) >= 30, "the DCAT-AP/DCAT-US table in docs/catalog.md"
+    return [(cls, prop) for cls, prop, ap, us in rows if "M" in (ap, us) or "R" in (ap, us)]
+
+
+def test_every_mandatory_and_recommended_property_of_the_docs_table_is_present(client):
+    g = _graph(client, "/catalog")
+    expand = lambda curie: URIRef(PREFIXES[curie.split(":")[0]] + curie.split(":")[1])  # noqa: E731
+    for cls, prop in _profile_rows():
+        instances = list(g.subjects(RDF.type, expand(cls)))
+        assert instances, cls
+        for x in instances:
+            assert g.value(x, expand(prop)) is not None, f"{x} ({cls}) has no {prop}"
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("path", ["/catalog", "/.well-known/void", "/quality"])
+def test_catalog_formats_agree_on_a_real_server(server, path):
+    graphs = {}
+    for fmt in RDF_GRAPH_FORMATS:
+        req = urllib.request.Request(server.url + path, headers={"Accept": fmt.media_type})
+        with urllib.request.urlopen(req, timeout=30) as r:
+            assert r.headers["Content-Type"].split(";")[0] == fmt.media_type
+            graphs[fmt.name] = parse_graph(r.read(), fmt.rdflib)
+    reference = graphs.pop("turtle")
+    assert len(reference) > 10
+    for name, g in graphs.items():
+        assert isomorphic(g, reference), f"{path} as {name} differs from Turtle"
+    with urllib.request.urlopen(urllib.request.Request(server.url + path, headers={"Accept": "text/html"}),
+                                timeout=30) as r:
+        assert r.headers["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize("path,accept,status,ctype", [
+    ("/catalog", "", 200, "text/turtle"),
+    ("/catalog", "text/html", 200, "text/html"),
+    ("/catalog", "application/rdf+xml", 200, "application/rdf+xml"),
+    ("/catalog.jsonld", "", 200, "application/ld+json"),
+    ("/catalog", "image/png", 406, "application/json"),
+    ("/catalog.exe", "", 404, "application/json"),
+    ("/.well-known/void", "", 200, "text/turtle"),
+    ("/.well-known/void", "text/html", 200, "text/html"),
+    ("/data.json", "", 200, "application/json"),
+    ("/quality", "text/html", 200, "text/html"),
+    ("/quality", "text/turtle", 200, "text/turtle"),
+    ("/quality.nt", "", 200, "application/n-triples"),
+])
+def test_http_cases(client, path, accept, status, ctype):
+    resp = client.get(path, headers={"Accept": accept})
+    assert resp.status_code == status
+    assert resp.headers["Content-Type"].split(";")[0] == ctype
+    if status == 200:
+        etag = resp.headers["ETag"]
+        assert client.get(path, headers={"Accept": accept, "If-None-Match": etag}).status_code == 304
+
+
+def test_data_json_is_valid_pod_v1_1(client, release):
+    doc = client.get("/data.json", base_url="http://portal.example/").get_json()
+    assert validate_data_json(doc) == []
+    dataset = doc["dataset"][0]
+    urls = {d.get("downloadURL") for d in dataset["distribution"]}
+    for f in release.files():
+        if f["path"].startswith("dumps/htkg."):
+            assert "http://portal.example/" + f["path"] in urls
+    assert any(d.get("accessURL") == "http://portal.example/sparql" for d in dataset["distribution"])
+    # the release's own copy is valid too
+    assert validate_data_json(json.loads(release.file("data.json").read_text())) == []
+
+
+@pytest.mark.parametrize("breakage", ["no title", "bad bureau code", "bad access level", "no conformsTo"])
+def test_schema_check_catches_broken_data_json(client, breakage):
+    doc = client.get("/data.json").get_json()
+    ds = doc["dataset"][0]
+    if breakage == "no title":
+        del ds["title"]
+    elif breakage == "bad bureau code":
+        ds["bureauCode"] = ["15"]
+    elif breakage == "bad access level":
+        ds["accessLevel"] = "open"
+    else:
+        del doc["conformsTo"]
+    assert validate_data_json(doc), f"{breakage} passed the schema"
+
+
+def test_quality_page_shows_the_report(client, release):
+    html = client.get("/quality", headers={"Accept": "text/html"}).data.decode()
+    conforms = release.manifest["validation"]["conforms"]
+    assert f"<th scope=\"row\">conforms</th><td>{'yes' if conforms else 'no'}</td>" in html
+    g = _graph(client, "/quality")
+    sh = Namespace("http://www.w3.org/ns/shacl#")
+    report = next(g.subjects(RDF.type, sh.ValidationReport))
+    assert g.value(report, sh.conforms) == Literal(conforms)
+    dqv = Namespace("http://www.w3.org/ns/dqv#")
+    assert list(g.subjects(RDF.type, dqv.QualityMeasurement))
