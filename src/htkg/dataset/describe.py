@@ -269,7 +269,8 @@ def describe(store, iri: str) -> Description:
     def backward(p: str) -> str:
         if p in inverse:
             return inverse[p]
-        return f"is {prop_labels.get(p) or humanize(p)} of"
+        label = prop_labels.get(p) or humanize(p)
+        return f"is {label[4:] if label.startswith('has ') else label} of"   # "has unit" → "is unit of"
 
     outgoing = _statements(out_rows, "o", labels, prop_labels, forward, citations)
     inbound = _statements(in_rows, "s", labels, prop_labels, backward, citations)
