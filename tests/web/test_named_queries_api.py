@@ -3,6 +3,8 @@ on the store (derived here, never written down), and a bad parameter is a 400 th
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import csv
 import io
 import json
@@ -13,10 +15,10 @@ from collections import Counter
 import pyoxigraph as ox
 import pytest
 
-from conftest import ROOT
 from htkg.dataset.queries import load_queries
 from htkg.store.base import term_from_json
 
+ROOT = Path(__file__).resolve().parents[2]
 QUERIES = load_queries(ROOT / "queries")
 MIN_QUERIES = 10  # the suite must not shrink silently
 FORMATS = {"json": "application/sparql-results+json", "xml": "application/sparql-results+xml",

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pyoxigraph as ox
 import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 
-from conftest import ROOT
 from htkg.build.sources import to_rdflib
 from htkg.dataset.queries import load_queries
 from htkg.publish.queries_rdf import QUERIES_GRAPH, query_iri
 
+ROOT = Path(__file__).resolve().parents[2]
 QUERIES = load_queries(ROOT / "queries")
 
 

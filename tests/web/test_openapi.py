@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import jsonschema
 import pytest
 from openapi_spec_validator import validate
 
-from conftest import ROOT
 from htkg.dataset.queries import load_queries
 
+ROOT = Path(__file__).resolve().parents[2]
 QUERIES = load_queries(ROOT / "queries")
 TYPES = {"iri": ("string", "uri"), "string": ("string", None), "integer": ("integer", None), "date": ("string", "date")}
 
