@@ -2,11 +2,10 @@
 
 ``synth(out, triples=N, seed=S)`` writes a project directory that ``htkg build --root out`` accepts:
 
-    out/ontology/ out/shapes/ out/queries/ out/data/sources/    copied from the project
-    out/data/synth-vocab.trig                                  topic scheme (graph:vocab)
-    out/data/synth-statutes.trig                               statutes and their sections
-    out/data/synth-NNNNN.trig                                  departments → agencies → offices,
-                                                               programs, recipients, funding awards
+    out/ontology/ out/shapes/ out/queries/ out/data/ (curated)  copied from the project
+    out/data/synth-NNNNN.trig                                  topic scheme (graph:vocab), statutes and
+                                                               sections, departments → agencies →
+                                                               offices, programs, recipients, awards
 
 Every fact sits in a ``graph:ext/synth-…`` graph whose citation in ``graph:provenance`` names a
 synthetic source (``https://synth.example.org/…``, titled as synthetic), so the shapes pass and no
@@ -136,9 +135,12 @@ def synth(out: Path, triples: int, *, seed: int = 1, project_root: Path = Path("
     if data.exists():
         shutil.rmtree(data)
     (data / "sources").mkdir(parents=True)
-    if (project_root / "data" / "sources").is_dir():
-        for p in sorted((project_root / "data" / "sources").glob("*.txt")):
-            shutil.copyfile(p, data / "sources" / p.name)
+    # the curated data come along: the named queries' examples and the citations point into them
+    for p in sorted((project_root / "data").rglob("*")) if (project_root / "data").is_dir() else ():
+        if p.is_file() and (p.suffix in (".trig", ".ttl") or p.parent.name == "sources"):
+            dst = data / p.relative_to(project_root / "data")
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(p, dst)
     rng = random.Random(seed)
     tick = progress or (lambda _n: None)
     w = _Writer(data, per_file)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 import pyoxigraph as ox
 
 from ..errors import QuerySyntaxError, ReleaseError, StoreError
 from .base import QueryResult, Term
 
-__all__ = ["OxigraphStore", "run_query", "syntax_error"]
+__all__ = ["OxigraphStore", "run_query", "syntax_error", "load_on_disk"]
 
 
 def syntax_error(exc: SyntaxError, query: str) -> QuerySyntaxError:
@@ -68,6 +70,55 @@ def to_result(result) -> QueryResult:
                 row[v] = term
         rows.append(row)
     return QueryResult("select", variables=variables, rows=rows)
+
+
+class _CountingReader:
+    """A binary file that reports how many bytes were read (for a progress bar around bulk_load)."""
+
+    def __init__(self, fh, tick: Callable[[int], None]):
+        self.fh, self.tick, self.done = fh, tick, 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.fh.read(size)
+        self.done += len(data)
+        self.tick(self.done)
+        return data
+
+    def readinto(self, buf) -> int:
+        n = self.fh.readinto(buf)
+        self.done += n or 0
+        self.tick(self.done)
+        return n
+
+
+def load_on_disk(nquads: Path, path: Path, progress: Callable[[int, int], None] | None = None) -> int:
+    """Bulk-load an N-Quads file into a new on-disk store at ``path``; the number of quads.
+
+    The store is built in a sibling directory and renamed into place, so a failure leaves the
+    previous store untouched. ``progress(bytes_read, total_bytes)`` is called while loading.
+    """
+    nquads, path = Path(nquads), Path(path)
+    tmp = path.parent / f".{path.name}.tmp-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    total = nquads.stat().st_size
+    tick = (lambda done: progress(done, total)) if progress else (lambda _done: None)
+    try:
+        store = ox.Store(str(tmp))
+        with open(nquads, "rb") as fh:
+            store.bulk_load(_CountingReader(fh, tick), format=ox.RdfFormat.N_QUADS)
+        store.optimize()
+        count = len(store)
+        del store  # closes the database before the rename
+    except (OSError, SyntaxError) as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise StoreError(f"cannot build the on-disk store {path} from {nquads}: {exc}") from None
+    old = path.parent / f".{path.name}.old-{os.getpid()}"
+    if path.exists():
+        os.rename(path, old)
+    os.rename(tmp, path)
+    shutil.rmtree(old, ignore_errors=True)
+    return count
 
 
 class OxigraphStore:
