@@ -205,3 +205,15 @@ def test_parameter_form_runs_the_query_with_the_value(watched, reference):
     page.evaluate("() => document.getElementById('param-funder').type = 'text'")  # past the browser's own check
     page.click("#wb-form button[type=submit]")
     assert "funder" in page.inner_text("#wb-error")
+
+
+def test_prefixes_are_completed_from_the_project(watched, release):
+    page = watched
+    open_editor(page)
+    page.click(ACTIVE + ".yasqe .CodeMirror-code")
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Delete")
+    page.keyboard.type("PREFIX ht")
+    page.keyboard.press("Control+Space")
+    hint = page.wait_for_selector(".CodeMirror-hint")
+    assert hint.inner_text() == f"htkg: <{release.base_iri}def/>"
