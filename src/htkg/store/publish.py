@@ -78,8 +78,9 @@ def _graph_bodies(nquads: Path):
         yield g.value, ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), len(triples)
 
 
-def _put(url: str, graph: str, body: bytes, *, timeout: float, retries: int) -> None:
-    target = url + ("&" if "?" in url else "?") + urllib.parse.urlencode({"graph": graph})
+def _put(url: str, staging: str, graph: str, body: bytes, *, timeout: float, retries: int) -> None:
+    """PUT ``body`` as the graph ``staging``; errors name ``graph``, the release graph it stands for."""
+    target = url + ("&" if "?" in url else "?") + urllib.parse.urlencode({"graph": staging})
     delay = 0.5
     for attempt in range(retries + 1):
         req = urllib.request.Request(target, data=body, method="PUT",
@@ -91,7 +92,7 @@ def _put(url: str, graph: str, body: bytes, *, timeout: float, retries: int) -> 
         except urllib.error.HTTPError as exc:
             text = exc.read().decode("utf-8", "replace").strip()[:500]
             if exc.code < 500 or attempt == retries:
-                raise StoreError(f"the store refused graph {graph} ({exc.code}): {text}",
+                raise StoreError(f"the store refused graph {graph} (loading it as {staging}): {exc.code} {text}",
                                  hint="nothing visible has changed; fix the cause and publish again") from None
         except (urllib.error.URLError, OSError) as exc:
             if attempt == retries:
@@ -115,7 +116,7 @@ def publish_release(release, endpoints: StoreEndpoints, *, timeout: float = 120.
     for n, (graph, body, count) in enumerate(_graph_bodies(release.nquads_path)):
         staging = f"{STAGING_PREFIX}{version}:{n}"
         tick(n, total, graph)
-        _put(endpoints.gsp, staging, body, timeout=timeout, retries=retries)
+        _put(endpoints.gsp, staging, graph, body, timeout=timeout, retries=retries)
         moves.append((staging, graph))
         triples += count
     tick(len(moves), total, "switch")
