@@ -62,11 +62,14 @@ def test_page_draws_every_entity_without_console_errors(page, rstore, artifacts)
     assert nodes == count(rstore, COUNT_NODES) > 50
     assert edges == count(rstore, COUNT_EDGES) > 100
     assert page.locator("#relations-table tbody tr").count() == edges
-    tti_ms = page.evaluate("htkgExplorer.readyAt")
     page.screenshot(path=str(artifacts / "explorer.png"))
+    # Time to interactive: navigation start → graph drawn, laid out and wired (first load, then a warm one).
+    first_ms = page.evaluate("htkgExplorer.readyAt")
+    open_explorer(page)
+    warm_ms = page.evaluate("htkgExplorer.readyAt")
     (artifacts / "explorer-metrics.json").write_text(json.dumps(
-        {"nodes": nodes, "edges": edges, "time_to_interactive_ms": round(tti_ms)}) + "\n")
-    print(f"explorer: {nodes} nodes, {edges} edges, interactive after {tti_ms:.0f} ms")
+        {"nodes": nodes, "edges": edges, "time_to_interactive_ms": {"first": round(first_ms), "warm": round(warm_ms)}}) + "\n")
+    print(f"explorer: {nodes} nodes, {edges} edges, interactive after {first_ms:.0f} ms (first), {warm_ms:.0f} ms (warm)")
     assert page.console_errors == []
 
 
