@@ -145,6 +145,22 @@ def _answer(store, graphs, *, text, bindings, default_graphs, named_graphs, resu
 # the parent side
 
 
+# Idle children by (release, store path, memory limit), shared by every app of this process over the
+# same release (tests build many apps): a query borrows one, gives it back when it is done.
+_IDLE: dict[tuple, list["_Child"]] = {}
+_IDLE_LOCK = threading.Lock()
+
+
+def _forget_inherited() -> None:
+    """In a forked process (a gunicorn worker) the parent's children are not ours to use."""
+    global _IDLE_LOCK
+    _IDLE.clear()
+    _IDLE_LOCK = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_inherited)
+
+
 class _Child:
     def __init__(self, ctx, release_path: str, store_path: str | None, memory_mb: int):
         self.conn, child_conn = ctx.Pipe()
@@ -188,9 +204,7 @@ class QueryExecutor:
         self._ctx.set_forkserver_preload([__name__, "htkg.web.policy", "htkg.store.oxigraph",
                                           "htkg.dataset.release"])
         self._slots = threading.BoundedSemaphore(max_concurrent)
-        self._idle: list[_Child] = []
-        self._lock = threading.Lock()
-        self._pid = os.getpid()
+        self._key = (self.release_path, store_path, memory_mb)
 
     # -- the Store protocol --------------------------------------------------------------------
 
@@ -219,8 +233,8 @@ class QueryExecutor:
         return getattr(self.store, name)
 
     def close(self) -> None:
-        with self._lock:
-            idle, self._idle = self._idle, []
+        with _IDLE_LOCK:
+            idle = _IDLE.pop(self._key, [])
         for child in idle:
             child.kill()
 
@@ -285,22 +299,27 @@ class QueryExecutor:
         raise StoreError(f"the query failed in the store: {reply[1]}")
 
     def _take(self) -> _Child:
-        if os.getpid() != self._pid:  # forked (gunicorn worker): children of the parent are not ours
-            with self._lock:
-                self._idle, self._pid = [], os.getpid()
-        with self._lock:
-            while self._idle:
-                child = self._idle.pop()
+        dead, found = [], None
+        with _IDLE_LOCK:
+            idle = _IDLE.setdefault(self._key, [])
+            while idle and found is None:
+                child = idle.pop()
                 if child.process.is_alive():
-                    return child
-                child.kill()
+                    found = child
+                else:
+                    dead.append(child)
+        for child in dead:
+            child.kill()
+        if found is not None:
+            return found
         self._count("spawns")
         return _Child(self._ctx, self.release_path, self.store_path, self.memory_mb)
 
     def _give_back(self, child: _Child) -> None:
-        with self._lock:
-            if len(self._idle) < self.max_concurrent:
-                self._idle.append(child)
+        with _IDLE_LOCK:
+            idle = _IDLE.setdefault(self._key, [])
+            if len(idle) < self.max_concurrent:
+                idle.append(child)
                 return
         child.kill()
 
