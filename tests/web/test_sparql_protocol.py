@@ -273,3 +273,12 @@ def test_protocol_dataset_wins_over_from(client, release):
     q = f"SELECT (COUNT(*) AS ?n) FROM <{small}> WHERE {{ ?s ?p ?o }}"
     resp = client.get(f"/sparql?query={quote(q)}&default-graph-uri={quote(big)}", headers={"Accept": "text/csv"})
     assert rows_of(resp.data, "csv") == [(("n", str(n_big)),)]
+
+
+def test_unescaped_utf8_in_the_query_string_is_accepted(client, direct):
+    q = 'ASK { ?s ?p ?o FILTER(?o != "Überprüfung — ✓") }'
+    raw = b"query=" + q.encode("utf-8").replace(b" ", b"+")
+    resp = client.get("/sparql", environ_overrides={"QUERY_STRING": raw.decode("latin-1")},
+                      headers={"Accept": "application/sparql-results+json"})
+    assert resp.status_code == 200
+    assert rows_of(resp.data, "json") == expected_rows(expected(direct, q))

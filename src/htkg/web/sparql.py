@@ -97,7 +97,7 @@ def _params() -> dict[str, list[str]]:
                                "application/x-www-form-urlencoded or application/sparql-query", status=415)
     for raw in sources:
         try:
-            pairs = parse_qsl(raw.decode("ascii"), keep_blank_values=True, encoding="utf-8", errors="strict")
+            pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, encoding="utf-8", errors="strict")
         except UnicodeDecodeError:
             raise QueryRefused("the parameters are not valid UTF-8 (percent-encode UTF-8 bytes)") from None
         for k, v in pairs:
