@@ -256,3 +256,19 @@ def test_metrics_add_up_the_workers(server):
                 if line.startswith('htkg_http_requests_total{method="GET",route="/sparql",status="200"}'))
     assert total >= 6
     assert "htkg_query_timeouts_total" in text and "htkg_http_request_duration_seconds_bucket" in text
+
+
+def test_query_exhausting_memory_leaves_the_server_serving(release_dir):
+    """The query process may use 900 MiB; a sorted cross product of the store wants far more."""
+    from server import ServerProcess
+    greedy = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?a ?d ?g"
+    with ServerProcess(release_dir, workers=1, query_memory_mb=900, query_timeout=60) as srv:
+        t0 = time.monotonic()
+        status, _, body = _http(srv, "POST", "/sparql", greedy.encode(), {"Content-Type": "application/sparql-query"})
+        seconds = time.monotonic() - t0
+        assert status == 500, body
+        err = json.loads(body)["error"]
+        assert "stopped abnormally" in err["message"] and "900 MiB" in err["hint"]
+        assert seconds < 60
+        assert _get(srv, ASK_TRUE)[0] == 200
+        assert srv.proc.poll() is None
