@@ -126,6 +126,7 @@ class OxigraphStore:
 
     def __init__(self, store: ox.Store | None = None):
         self.store = store if store is not None else ox.Store()
+        self._graphs: dict[str, int] | None = None
 
     @classmethod
     def from_quads(cls, quads: Iterable[ox.Quad]) -> "OxigraphStore":
@@ -159,10 +160,14 @@ class OxigraphStore:
                          named_graphs=named_graphs)
 
     def graphs(self) -> dict[str, int]:
-        out = {}
-        for g in self.store.named_graphs():
-            out[g.value] = sum(1 for _ in self.store.quads_for_pattern(None, None, None, g))
-        return dict(sorted(out.items()))
+        # Counting walks every quad: done once, since a release's store never changes (the web
+        # layer asks on every request, which cost a full scan each time).
+        if self._graphs is None:
+            out = {}
+            for g in self.store.named_graphs():
+                out[g.value] = sum(1 for _ in self.store.quads_for_pattern(None, None, None, g))
+            self._graphs = dict(sorted(out.items()))
+        return dict(self._graphs)
 
     def __len__(self) -> int:
         return len(self.store)

@@ -1,0 +1,406 @@
+"""htkg benchmarks (not part of the test suite): build steps, endpoint throughput and latency side by
+side with ``oxigraph serve-read-only`` on the same data, resource page and explorer-data latency.
+
+    .venv/bin/python bench/run.py                         # 10k and 100k, results appended to bench/RESULTS.md
+    .venv/bin/python bench/run.py --sizes 10k,100k,1M     # the full run (about half an hour on 2 cores)
+
+Everything runs on 127.0.0.1, every loop is bounded (``--duration`` seconds per measurement,
+``--runs`` repetitions, the median is kept). Sizes run one after the other, smallest first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import json
+import os
+import platform
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+PY = sys.executable
+BIN = Path(PY).parent
+BASE = "https://w3id.org/htkg/"
+PFX = ("PREFIX org: <http://www.w3.org/ns/org#> PREFIX schema: <https://schema.org/> "
+       "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> PREFIX htkg: <https://w3id.org/htkg/def/> ")
+
+
+def size_of(text: str) -> int:
+    text = text.strip().lower()
+    mult = {"k": 1_000, "m": 1_000_000}.get(text[-1], 1)
+    return int(float(text.rstrip("km")) * mult)
+
+
+# --------------------------------------------------------------------------------------------
+# build steps, measured in a child process (time and peak RSS per step)
+# --------------------------------------------------------------------------------------------
+
+class _Peak:
+    """Samples this process's RSS every 20 ms; ``take()`` gives the peak since the last take."""
+
+    def __init__(self):
+        self.peak = 0
+        self.stop = False
+        threading.Thread(target=self._run, daemon=True).start()
+
+    @staticmethod
+    def rss() -> int:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+    def _run(self):
+        while not self.stop:
+            self.peak = max(self.peak, self.rss())
+            time.sleep(0.02)
+
+    def take(self) -> int:
+        p, self.peak = max(self.peak, self.rss()), self.rss()
+        return p
+
+
+def build_steps(project: Path, out: Path, validate_max: int) -> dict:
+    """parse → enrich → validate → freeze (dumps), and the libraries' own costs on the same data."""
+    import pyoxigraph as ox
+    from rdflib import Dataset, Graph
+    from htkg.build.compile import source_texts
+    from htkg.build.enrich import enrich
+    from htkg.build.freeze import freeze
+    from htkg.build.sources import find_curated, load_into
+    from htkg.build.validate import ValidationReport, load_shapes, validate
+
+    peak = _Peak()
+    steps = {}
+
+    def timed(name, fn):
+        t = time.perf_counter()
+        value = fn()
+        steps[name] = {"seconds": round(time.perf_counter() - t, 3), "peak_rss_mb": round(peak.take() / 2**20)}
+        return value
+
+    files = find_curated(project)
+    ds = timed("parse", lambda: load_into(Dataset(), files))
+    timed("enrich", lambda: enrich(ds, source_texts(files.sources)))
+    triples = len(ds)
+    if triples <= validate_max:
+        report = timed("validate", lambda: validate(ds, load_shapes(files.shapes)))
+        assert report.conforms, report.text()[:2000]
+    else:
+        steps["validate"] = {"seconds": None, "skipped": f"over --validate-max {validate_max}"}
+        report = ValidationReport(True, [], Graph())
+    freeze_steps = {}
+    last = [time.perf_counter(), "start"]
+
+    def progress(msg):
+        now = time.perf_counter()
+        freeze_steps[last[1]] = round(now - last[0], 3)
+        last[:] = [now, msg]
+
+    timed("freeze", lambda: freeze(ds, report, out, progress=progress))
+    progress("end")
+    steps["freeze"]["substeps"] = {k: v for k, v in freeze_steps.items() if k != "start"}
+    del ds
+    # the libraries' own costs on the same release: pyoxigraph load + serialize every dump format
+    nq = out / "dumps" / "htkg.nq"
+    store = ox.Store()
+    timed("lib: pyoxigraph load", lambda: store.bulk_load(path=str(nq), format=ox.RdfFormat.N_QUADS))
+    quads = list(store)
+
+    def serialize_all():
+        triples_only = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
+        for fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG, ox.RdfFormat.JSON_LD):
+            ox.serialize(quads, format=fmt)
+        for fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES, ox.RdfFormat.RDF_XML):
+            ox.serialize(triples_only, format=fmt)
+
+    timed("lib: pyoxigraph serialize (6 formats)", serialize_all)
+    peak.stop = True
+    return {"triples_enriched": triples, "quads": len(quads), "steps": steps}
+
+
+# --------------------------------------------------------------------------------------------
+# servers and load
+# --------------------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(port: int, path: str, proc: subprocess.Popen, limit: float = 120) -> None:
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            c.request("GET", path)
+            c.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"server on {port} not ready after {limit} s")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+
+
+def load(port: int, paths: list[str], duration: float, concurrency: int, accept: str) -> dict:
+    """``concurrency`` keep-alive clients for ``duration`` s, cycling through ``paths``; throughput and latency."""
+    lat: list[float] = []
+    errors = [0]
+    end = time.monotonic() + duration
+    lock = threading.Lock()
+
+    def client(k: int):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        i = k
+        mine = []
+        while time.monotonic() < end:
+            path = paths[i % len(paths)]
+            i += concurrency
+            t = time.perf_counter()
+            try:
+                conn.request("GET", path, headers={"Accept": accept})
+                r = conn.getresponse()
+                r.read()
+                ok = r.status == 200
+            except (OSError, http.client.HTTPException):
+                ok = False
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            if ok:
+                mine.append(time.perf_counter() - t)
+            else:
+                errors[0] += 1
+        with lock:
+            lat.extend(mine)
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(duration + 120)
+    elapsed = time.monotonic() - started
+    lat.sort()
+    pick = (lambda q: round(lat[min(len(lat) - 1, int(q * len(lat)))] * 1000, 2)) if lat else (lambda q: None)
+    return {"rps": round(len(lat) / elapsed, 1), "p50_ms": pick(0.5), "p99_ms": pick(0.99),
+            "requests": len(lat), "errors": errors[0]}
+
+
+def median_of(runs: list[dict]) -> dict:
+    out = {}
+    for key in ("rps", "p50_ms", "p99_ms"):
+        values = [r[key] for r in runs if r[key] is not None]
+        out[key] = round(statistics.median(values), 2) if values else None
+    out["errors"] = sum(r["errors"] for r in runs)
+    out["runs"] = len(runs)
+    return out
+
+
+def queries(agencies: int, rng: random.Random) -> dict[str, list[str]]:
+    """Per query kind, a list of query texts (varied so that no cache can answer them)."""
+    def agency():
+        return f"<{BASE}id/org/synth-agency-{rng.randrange(agencies)}>"
+
+    def dept():
+        return f"<{BASE}id/org/synth-dept-{rng.randrange(max(1, agencies // 12))}>"
+    n = 64
+    return {
+        "lookup": [f"SELECT ?p ?o WHERE {{ {agency()} ?p ?o }}" for _ in range(n)],
+        "2-hop join": [PFX + f"SELECT ?office ?award ?value WHERE {{ ?office org:subOrganizationOf {agency()} . "
+                       "?award schema:funder ?office ; schema:amount ?m . ?m schema:value ?value }" for _ in range(n)],
+        "group by": [PFX + f"SELECT ?funder (COUNT(?a) AS ?awards) (SUM(?v) AS ?total) WHERE {{ ?a a htkg:Funding ; "
+                     f"schema:funder ?funder ; schema:amount ?m . ?m schema:value ?v }} GROUP BY ?funder "
+                     f"ORDER BY DESC(?total) LIMIT {10 + k}" for k in range(n)],
+        "property path": [PFX + f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ ?x org:subOrganizationOf+ {dept()} }}"
+                          for _ in range(n)],
+    }
+
+
+def endpoint_bench(release: Path, store_path: Path, agencies: int, args) -> dict:
+    hp, op = free_port(), free_port()
+    env = dict(os.environ, HTKG_LOG_LEVEL="warning")
+    htkg = subprocess.Popen([str(BIN / "htkg"), "serve", "--release-dir", str(release), "--store-path", str(store_path),
+                             "--port", str(hp), "--workers", str(args.workers)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    oxi = subprocess.Popen([str(BIN / "oxigraph"), "serve-read-only", "--location", str(store_path),
+                            "--union-default-graph", "--bind", f"127.0.0.1:{op}"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    out = {"queries": {}, "pages": {}}
+    try:
+        wait_http(hp, "/-/health", htkg)
+        wait_http(op, "/query?query=ASK%7B%7D", oxi)
+        rng = random.Random(5)
+        accept = "application/sparql-results+json"
+        for kind, texts in queries(agencies, rng).items():
+            row = {}
+            for mode in ("uncached", "repeated"):
+                use = texts if mode == "uncached" else texts[:1]
+                hpaths = ["/sparql?" + urllib.parse.urlencode({"query": q}) for q in use]
+                opaths = ["/query?" + urllib.parse.urlencode({"query": q}) for q in use]
+                h, o = [], []
+                for _ in range(args.runs):  # interleaved: both servers see the same machine load
+                    h.append(load(hp, hpaths, args.duration, args.concurrency, accept))
+                    o.append(load(op, opaths, args.duration, args.concurrency, accept))
+                hm, om = median_of(h), median_of(o)
+                row[mode] = {"htkg": hm, "oxigraph": om,
+                             "throughput_ratio": round(hm["rps"] / om["rps"], 3) if om["rps"] else None,
+                             "p99_ratio": round(hm["p99_ms"] / om["p99_ms"], 3) if hm["p99_ms"] and om["p99_ms"] else None}
+                print(f"    {kind:14} {mode:9} htkg {hm['rps']:8} rps p99 {hm['p99_ms']} ms | "
+                      f"oxigraph {om['rps']:8} rps p99 {om['p99_ms']} ms", flush=True)
+            out["queries"][kind] = row
+        pages = {
+            "resource page (HTML)": ([f"/id/org/synth-agency-{rng.randrange(agencies)}" for _ in range(64)], "text/html"),
+            "resource page (Turtle)": ([f"/id/org/synth-agency-{rng.randrange(agencies)}" for _ in range(64)], "text/turtle"),
+            "explorer node data": ([f"/api/node?iri={urllib.parse.quote(BASE + 'id/org/synth-agency-' + str(rng.randrange(agencies)))}"
+                                    for _ in range(64)], "application/json"),
+            "explorer graph data": (["/api/graph"], "application/json"),
+        }
+        for name, (paths, acc) in pages.items():
+            runs = [load(hp, paths, args.duration, 1, acc) for _ in range(args.runs)]
+            out["pages"][name] = median_of(runs)
+            print(f"    {name:24} p50 {out['pages'][name]['p50_ms']} ms, errors {out['pages'][name]['errors']}", flush=True)
+        # memory per worker: RSS of the htkg server's processes after the load
+        out["htkg_rss_mb"] = _tree_rss(htkg.pid)
+        out["oxigraph_rss_mb"] = _tree_rss(oxi.pid)
+    finally:
+        stop(htkg)
+        stop(oxi)
+    return out
+
+
+def _tree_rss(pid: int) -> dict:
+    out = {}
+    try:
+        kids = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    except OSError:
+        kids = []
+    for p in [str(pid)] + kids:
+        try:
+            with open(f"/proc/{p}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        out[p] = round(int(line.split()[1]) / 1024)
+        except OSError:
+            pass
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+
+def timed_run(cmd: list[str], **kw) -> float:
+    t = time.perf_counter()
+    subprocess.run(cmd, check=True, **kw)
+    return round(time.perf_counter() - t, 2)
+
+
+def bench_size(n: int, args, work: Path) -> dict:
+    here = work / f"{n}"
+    shutil.rmtree(here, ignore_errors=True)
+    here.mkdir(parents=True)
+    project, release, store = here / "project", here / "release", here / "store"
+    result: dict = {"size": n}
+    print(f"== {n} triples", flush=True)
+    result["synth_s"] = timed_run([str(BIN / "htkg"), "synth", "--triples", str(n), "--out", str(project),
+                                   "--root", str(ROOT)], stdout=subprocess.DEVNULL)
+    agencies = max(1, _count_agencies(project))
+    result["agencies"] = agencies
+    print("  build steps ...", flush=True)
+    child = subprocess.run([PY, __file__, "_build", str(project), str(release), str(args.validate_max)],
+                           capture_output=True, text=True, timeout=args.build_limit)
+    if child.returncode:
+        raise RuntimeError(child.stderr[-3000:])
+    result["build"] = json.loads(child.stdout.strip().splitlines()[-1])
+    for k, v in result["build"]["steps"].items():
+        print(f"    {k:40} {v}", flush=True)
+    result["load_s"] = timed_run([str(BIN / "htkg"), "load", "--release", str(release), "--store-path", str(store)],
+                                 stdout=subprocess.DEVNULL)
+    print(f"  on-disk load {result['load_s']} s; endpoint ...", flush=True)
+    result["endpoint"] = endpoint_bench(release, store, agencies, args)
+    if not args.keep:
+        shutil.rmtree(here, ignore_errors=True)
+    return result
+
+
+def _count_agencies(project: Path) -> int:
+    n = 0
+    for p in (project / "data").glob("synth-*.trig"):
+        with open(p, encoding="utf-8") as f:
+            n += sum(1 for line in f if line.startswith("  orgs:synth-agency-") and " a htkg:GovernmentUnit" in line
+                     and "-office-" not in line)
+    return n
+
+
+def machine() -> dict:
+    mem = ""
+    try:
+        with open("/proc/meminfo") as f:
+            mem = f.readline().split(":")[1].strip()
+    except OSError:
+        pass
+    cpu = platform.processor()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next((l.split(":", 1)[1].strip() for l in f if l.startswith("model name")), cpu)
+    except OSError:
+        pass
+    import pyoxigraph
+    import rdflib
+    import pyshacl
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory": mem, "python": platform.python_version(),
+            "pyoxigraph": pyoxigraph.__version__, "rdflib": rdflib.__version__, "pyshacl": pyshacl.__version__,
+            "load_average_at_start": os.getloadavg()}
+
+
+def main(argv=None) -> None:
+    if argv is None and len(sys.argv) > 1 and sys.argv[1] == "_build":
+        _, _, project, out, vmax = sys.argv
+        print(json.dumps(build_steps(Path(project), Path(out), int(vmax))))
+        return
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="10k,100k", help="comma-separated sizes (statements synthesized)")
+    ap.add_argument("--runs", type=int, default=3, help="repetitions per measurement (the median is kept)")
+    ap.add_argument("--duration", type=float, default=3.0, help="seconds per load measurement")
+    ap.add_argument("--concurrency", type=int, default=16, help="concurrent clients")
+    ap.add_argument("--workers", type=int, default=2, help="htkg server worker processes")
+    ap.add_argument("--validate-max", type=int, default=400_000,
+                    help="skip SHACL validation above this many enriched triples (reported as skipped)")
+    ap.add_argument("--build-limit", type=int, default=3600, help="seconds the build of one size may take")
+    ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "htkg-bench", help="scratch directory")
+    ap.add_argument("--keep", action="store_true", help="keep the generated projects, releases and stores")
+    ap.add_argument("--results", type=Path, default=HERE / "results", help="folder for the raw JSON")
+    args = ap.parse_args(argv)
+    started = dt.datetime.now(dt.timezone.utc)
+    record = {"date": started.isoformat(timespec="seconds"), "command": "python bench/run.py " + " ".join(sys.argv[1:]),
+              "machine": machine(), "settings": {k: str(v) for k, v in vars(args).items()}, "sizes": []}
+    args.results.mkdir(parents=True, exist_ok=True)
+    out = args.results / f"{started.strftime('%Y%m%dT%H%M%S')}.json"
+    for text in args.sizes.split(","):
+        record["sizes"].append(bench_size(size_of(text), args, args.work))
+        out.write_text(json.dumps(record, indent=1))
+    print(f"raw results: {out}")
+
+
+if __name__ == "__main__":
+    main()
