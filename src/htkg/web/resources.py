@@ -200,22 +200,30 @@ def ontology_redirect():
     return redirect("/def/", code=301)
 
 
-@bp.route("/def/", methods=["GET", "HEAD"])
-def ontology():
-    """The ontology's documentation (HTML), or its graph in RDF."""
+def _graph_or_page(store, triples_query: str, render_html):
+    """A whole graph (``?s ?p ?o`` rows of ``triples_query``) in an RDF format, or the HTML ``render_html()`` makes."""
     fmt = choose_format(RESOURCE_FORMATS)
     if fmt is None:
         return not_acceptable(RESOURCE_FORMATS)
+    if fmt.name != "html":
+        rows = store.query(triples_query).rows
+        return cacheable(rdf_response((ox.Triple(r["s"], r["p"], r["o"]) for r in rows), fmt))
+    return cacheable(Response(render_html(), content_type=fmt.content_type))
+
+
+def _format_links(path: str) -> list[dict]:
+    return [{**a, "href": f"/{path}?format=" + a["href"].rsplit(".", 1)[1]} for a in _alternates(path)]
+
+
+@bp.route("/def/", methods=["GET", "HEAD"])
+def ontology():
+    """The ontology's documentation (HTML), or its graph in RDF."""
     s = site()
     graph = s.base.iri + "graph/ontology"
-    if fmt.name != "html":
-        rows = s.store.query(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}").rows
-        return cacheable(rdf_response((ox.Triple(r["s"], r["p"], r["o"]) for r in rows), fmt))
-    doc = ontology_doc(s.store, graph, s.base.ontology)
-    return cacheable(Response(render_template("resources/ontology.html", doc=doc,
-                                              alternates=[{**a, "href": "/def/?format=" + a["href"].rsplit(".", 1)[1]}
-                                                          for a in _alternates("def")]),
-                              content_type=fmt.content_type))
+    return _graph_or_page(
+        s.store, f"SELECT ?s ?p ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}",
+        lambda: render_template("resources/ontology.html", doc=ontology_doc(s.store, graph, s.base.ontology),
+                                alternates=_format_links("def/")))
 
 
 def ontology_doc(store, graph: str, ontology_iri: str) -> dict:
@@ -252,13 +260,14 @@ def ontology_doc(store, graph: str, ontology_iri: str) -> dict:
 @bp.route("/shapes/", methods=["GET", "HEAD"])
 def shapes():
     """The release's SHACL shapes: an HTML listing, or all of them as one RDF graph."""
-    fmt = choose_format(RESOURCE_FORMATS)
-    if fmt is None:
-        return not_acceptable(RESOURCE_FORMATS)
     store = _shapes_store()
-    if fmt.name != "html":
-        rows = store.query("SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }").rows
-        return cacheable(rdf_response((ox.Triple(r["s"], r["p"], r["o"]) for r in rows), fmt))
+    return _graph_or_page(store, "SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }",
+                          lambda: render_template("resources/shapes.html", shapes=_shape_listing(store),
+                                                  files=[p.name for p in shape_files()],
+                                                  alternates=_format_links("shapes")))
+
+
+def _shape_listing(store) -> list[dict]:
     q = f"""PREFIX sh: <http://www.w3.org/ns/shacl#>
 SELECT ?shape ?label ?comment ?target ?part WHERE {{ ?shape a sh:NodeShape .
   OPTIONAL {{ ?shape <{RDFS}label> ?label }} OPTIONAL {{ ?shape <{RDFS}comment> ?comment }}
@@ -270,15 +279,10 @@ SELECT ?shape ?label ?comment ?target ?part WHERE {{ ?shape a sh:NodeShape .
                                                  "targets": [], "parts": []})
         e["label"] = e["label"] or (r["label"].value if "label" in r else None)
         e["comment"] = e["comment"] or (r["comment"].value if "comment" in r else None)
-        if "target" in r and r["target"].value not in e["targets"]:
-            e["targets"].append(r["target"].value)
-        if "part" in r and r["part"].value not in e["parts"]:
-            e["parts"].append(r["part"].value)
-    files = [p.name for p in shape_files()]
-    return cacheable(Response(render_template("resources/shapes.html", shapes=list(listed.values()), files=files,
-                                              alternates=[{**a, "href": "/shapes?format=" + a["href"].rsplit(".", 1)[1]}
-                                                          for a in _alternates("shapes")]),
-                              content_type=fmt.content_type))
+        for key, var in (("targets", "target"), ("parts", "part")):
+            if var in r and r[var].value not in e[key]:
+                e[key].append(r[var].value)
+    return list(listed.values())
 
 
 @bp.route("/shapes/<path:rest>", methods=["GET", "HEAD"])
