@@ -207,3 +207,17 @@ def test_quality_page_shows_the_report(client, release):
     assert g.value(report, sh.conforms) == Literal(conforms)
     dqv = Namespace("http://www.w3.org/ns/dqv#")
     assert list(g.subjects(RDF.type, dqv.QualityMeasurement))
+
+
+@pytest.mark.parametrize("trust,expected", [(True, "https://data.example.gov/htkg/"), (False, "http://localhost/")])
+def test_public_urls_follow_the_proxy_only_when_trusted(release_dir, trust, expected):
+    from htkg.config import Settings
+    from htkg.web import create_app
+    client = create_app(Settings(release_dir=str(release_dir), trust_proxy=trust)).test_client()
+    headers = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "data.example.gov",
+               "X-Forwarded-Prefix": "/htkg", "Accept": "text/turtle"}
+    g = parse_graph(client.get("/.well-known/void", headers=headers).data, "turtle")
+    assert g.value(DATASET, VOID.sparqlEndpoint) == URIRef(expected + "sparql")
+    doc = client.get("/data.json", headers=headers).get_json()
+    assert doc["@id"] == expected + "data.json"
+    assert g.value(DATASET, VOID.uriSpace) == Literal(BASE + "id/")
