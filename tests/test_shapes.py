@@ -168,3 +168,12 @@ def test_docs_list_every_rule_and_fixture(shapes):
                if f"`shape:{str(s)[len(SHAPE_NS):]}`" not in doc]
     missing += [p.name for p in FAILING + [COMBINED] if f"`{p.name}`" not in doc]
     assert not missing, f"add these to docs/shapes.md: {sorted(missing)}"
+
+
+def test_shapes_graph_is_well_formed_shacl(shapes):
+    """The shapes graph itself conforms to SHACL's own shapes (shacl-shacl)."""
+    import pyshacl
+    from rdflib import Graph
+
+    conforms, _, text = pyshacl.validate(data_graph=Graph(), shacl_graph=shapes, meta_shacl=True, advanced=True)
+    assert conforms, text
