@@ -53,6 +53,14 @@ def _href_filter(iri: str) -> str:
     return local_href(iri)
 
 
+@bp.app_template_filter("curie")
+def _curie_filter(iri: str) -> str:
+    """``org:Organization`` for an IRI in a known namespace, else the IRI."""
+    best = max(((k, v) for k, v in site().prefixes.items() if iri.startswith(v)), key=lambda kv: len(kv[1]),
+               default=None)
+    return f"{best[0]}:{iri[len(best[1]):]}" if best and "/" not in iri[len(best[1]):] else iri
+
+
 @bp.app_template_filter("jsonld_script")
 def _jsonld_filter(data) -> Markup:
     return json_for_script(data)
@@ -174,8 +182,11 @@ def resource(path: str):
     if fmt.name != "html":
         return cacheable(rdf_response(d.triples, fmt))
     page_url = request.base_url.rsplit(".", 1)[0] if ext else request.base_url
+    stated_in = site().base.term("statedIn")
     html = render_template("resources/page.html", d=d, path=path, alternates=_alternates(path),
-                           schema=schema_org(d, page_url), shown_inbound=d.inbound[:500])
+                           schema=schema_org(d, page_url), shown_inbound=d.inbound[:500],
+                           properties=[x for x in d.outgoing if x.predicate.value != stated_in],
+                           stated_in=[x.value for x in d.outgoing if x.predicate.value == stated_in])
     return cacheable(Response(html, content_type=fmt.content_type))
 
 
