@@ -57,7 +57,8 @@ def test_api_node_panel_data(client, net):
     body = client.get("/api/node", query_string={"iri": ovc.iri}).get_json()
     assert body["label"] == "Office for Victims of Crime" and body["kind"] == ovc.kind
     assert body["path"] == "/" + ovc.iri[len("https://w3id.org/htkg/"):]
-    assert body["properties"] and all(p["property_label"] for p in body["properties"])
+    assert body["statements"] and all(st["reading"] and st["valueLabel"] for st in body["statements"])
+    assert any(c["quote"] for st in body["statements"] for c in st["citations"])
     assert body["relations"] and all(r["citations"] for r in body["relations"])
     assert client.get(body["path"]).status_code in (200, 303)
 

@@ -33,7 +33,7 @@ from ..errors import HtkgError, QueryParameterError
 from ..iris import DEFAULT_BASE
 from ..namespaces import PREFIXES
 
-__all__ = ["Node", "Edge", "Citation", "Network", "GraphFilter", "extract_network", "node_properties",
+__all__ = ["Node", "Edge", "Citation", "Network", "GraphFilter", "extract_network",
            "to_cytoscape", "to_networkx", "graphml_bytes", "gexf_bytes", "nodes_csv", "edges_csv",
            "figure_dot", "render_figure", "compact", "EXPORT_FORMATS"]
 
@@ -82,13 +82,6 @@ _KINDS = "SELECT DISTINCT ?kind WHERE { ?c htkg:nodeKind ?kind }"
 _CITATIONS = """SELECT ?g ?quote ?source ?title WHERE {
   GRAPH ?pg { ?g a prov:Bundle . OPTIONAL { ?g htkg:quote ?quote } OPTIONAL { ?g dct:source ?source }
               OPTIONAL { ?g dct:title ?title } }
-}"""
-_PROPERTIES = """SELECT ?x ?p ?plabel ?o ?olabel ?g WHERE {
-  GRAPH ?g { ?x ?p ?o }
-  FILTER(STRSTARTS(STR(?g), "{base}graph/page/") || STRSTARTS(STR(?g), "{base}graph/ext/")
-         || ?g = <{base}graph/vocab>)
-  OPTIONAL { ?p rdfs:label ?plabel FILTER(lang(?plabel) = "" || langMatches(lang(?plabel), "en")) }
-  OPTIONAL { ?o skos:prefLabel|rdfs:label ?olabel FILTER(lang(?olabel) = "" || langMatches(lang(?olabel), "en")) }
 }"""
 
 
@@ -307,24 +300,6 @@ def extract_network(store, base_iri: str = DEFAULT_BASE) -> Network:
 def _val(row, key: str) -> str | None:
     term = row.get(key)
     return term.value if term is not None else None
-
-
-def node_properties(store, iri: str, base_iri: str = DEFAULT_BASE) -> list[dict]:
-    """Every statement about ``iri`` in the page, outside-source and vocabulary graphs, with labels."""
-    from pyoxigraph import NamedNode
-    rows = store.query(_PREFIXES.format(base=base_iri) + _PROPERTIES.replace("{base}", base_iri),
-                       bindings={"x": NamedNode(iri)}).rows
-    seen: dict[tuple, dict] = {}
-    for row in rows:
-        key = (row["p"].value, row["o"].value, row["g"].value)
-        entry = seen.setdefault(key, {"property": key[0], "property_label": None, "value": key[1],
-                                      "value_is_iri": type(row["o"]).__name__ == "NamedNode",
-                                      "value_label": None, "graph": key[2]})
-        entry["property_label"] = entry["property_label"] or _val(row, "plabel")
-        entry["value_label"] = entry["value_label"] or _val(row, "olabel")
-    for entry in seen.values():
-        entry["property_label"] = entry["property_label"] or compact(entry["property"])
-    return sorted(seen.values(), key=lambda e: (e["property_label"], e["value_label"] or e["value"], e["graph"]))
 
 
 # ------------------------------------------------------------------------------------------------

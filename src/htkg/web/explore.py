@@ -10,8 +10,9 @@ import json
 
 from flask import Blueprint, Response, render_template, request
 
+from ..dataset.describe import describe
 from ..dataset.network import (EXPORT_FORMATS, GraphFilter, Network, edges_csv, extract_network, gexf_bytes,
-                               graphml_bytes, node_properties, nodes_csv, to_cytoscape)
+                               graphml_bytes, nodes_csv, to_cytoscape)
 from ..errors import QueryParameterError
 from .http import cacheable
 from .site import site
@@ -68,11 +69,28 @@ def api_node():
             "description": node.description, "origin": node.origin,
             "departments": [{"iri": d, "label": net.label(d)} for d in node.departments],
             "path": "/" + iri[len(s.release.base_iri):] if iri.startswith(s.release.base_iri) else None,
-            "properties": node_properties(s.store, iri, s.release.base_iri),
+            "statements": _statements(describe(s.store, iri)),
             "relations": [{"source": e.source, "sourceLabel": net.label(e.source), "label": e.relation_label,
                            "target": e.target, "targetLabel": net.label(e.target), "outside": e.outside,
                            "citations": [c.as_json() for c in e.citations]} for e in edges]}
     return _file(json.dumps(body, ensure_ascii=False).encode(), "application/json")
+
+
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+def _statements(description) -> list[dict]:
+    """The resource page's statements (outgoing, then inbound), in the shape the side panel draws."""
+    out = []
+    for direction, statements in (("out", description.outgoing), ("in", description.inbound)):
+        for st in statements:
+            if st.predicate.value == _RDF_TYPE:
+                continue
+            out.append({"direction": direction, "reading": st.reading, "property": st.predicate.value,
+                        "value": st.value.value, "valueLabel": st.value.text, "valueIsIri": st.value.is_iri,
+                        "citations": [{"graph": c.graph, "quote": c.quote, "title": c.title or c.source_label,
+                                       "source": c.source_url, "outside": c.kind == "ext"} for c in st.citations]})
+    return out
 
 
 @bp.get("/exports/graph.graphml")

@@ -196,22 +196,25 @@ async function main() {
       }
       parts.push(ul);
     }
-    if (info.properties.length) {
+    if (info.statements.length) {
       parts.push(el("h3", "All statements"));
       const table = el("table", null, { class: "props" });
-      table.append(el("caption", "Property, value and the named graph stating it", { class: "visually-hidden" }));
-      for (const p of info.properties) {
+      table.append(el("caption", "What the graph says about this node, and who says it", { class: "visually-hidden" }));
+      for (const st of info.statements) {
         const tr = el("tr");
-        tr.append(el("th", p.property_label, { scope: "row", title: p.property }));
+        tr.append(el("th", st.reading, { scope: "row", title: st.property }));
         const td = el("td");
-        if (p.value_is_iri && byId.has(p.value)) {
-          const b = el("button", p.value_label || labelOf(p.value), { type: "button", class: "linklike" });
-          b.addEventListener("click", () => select(p.value, true));
+        if (st.valueIsIri && byId.has(st.value)) {
+          const b = el("button", st.valueLabel, { type: "button", class: "linklike" });
+          b.addEventListener("click", () => select(st.value, true));
           td.append(b);
         } else {
-          td.append(el("span", p.value_label || p.value));
+          td.append(el("span", st.valueLabel));
         }
-        td.append(el("span", ` (${p.graph.split("/graph/").pop()})`, { class: "muted small" }));
+        for (const c of st.citations) {
+          td.append(el("span", c.quote ? ` — “${c.quote}”` : ` — ${c.title || c.source || c.graph}`,
+                       { class: "muted small" }));
+        }
         tr.append(td);
         table.append(tr);
       }
