@@ -146,24 +146,56 @@ def _serialize(quads: list[ox.Quad], name: str, prefixes: dict[str, str]) -> byt
     if name == "rdfxml":
         return ox.serialize(triples, format=ox.RdfFormat.RDF_XML, prefixes=prefixes)
     if name == "jsonld":
-        # rdflib compacts against the published context; named graphs are kept (@graph per graph).
-        ds = Dataset()
-        with rdflib_quiet():
-            ds.parse(data=b"".join((str(q) + " .\n").encode() for q in quads), format="nquads")
-            text = ds.serialize(format="json-ld", context=prefixes)
-        # rdflib's node order follows its hash-based store: sort node lists by @id for byte-identical output
-        return (json.dumps(_sorted_jsonld(json.loads(text)), indent=1, sort_keys=True, ensure_ascii=False)
-                + "\n").encode("utf-8")
+        return _jsonld(quads, prefixes)
     raise HtkgError(f"no serializer for {name}")
 
 
-def _sorted_jsonld(node):
-    if isinstance(node, dict):
-        return {k: (v if k == "@list" else _sorted_jsonld(v)) for k, v in node.items()}
-    if isinstance(node, list):
-        items = [_sorted_jsonld(v) for v in node]
-        return sorted(items, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
-    return node
+def _jsonld(quads: list[ox.Quad], prefixes: dict[str, str]) -> bytes:
+    """JSON-LD written directly (rdflib's serializer took minutes and gigabytes at 1M triples).
+
+    One ``@graph`` entry per named graph, nodes sorted by IRI, IRIs compacted against the published
+    context (``prefix:local`` is a compact IRI in JSON-LD, expanded through the context).
+    """
+    spaces = sorted(prefixes.items(), key=lambda kv: -len(kv[1]))
+
+    def short(iri: str) -> str:
+        for k, ns in spaces:
+            if iri.startswith(ns) and len(iri) > len(ns) and not iri[len(ns):].startswith("//"):
+                return f"{k}:{iri[len(ns):]}"
+        return iri
+
+    def value(term) -> dict:
+        if isinstance(term, ox.Literal):
+            if term.language:
+                return {"@value": term.value, "@language": term.language}
+            if term.datatype.value == _XSD_STRING:
+                return {"@value": term.value}
+            return {"@value": term.value, "@type": short(term.datatype.value)}
+        return {"@id": short(term.value)}
+
+    by_graph: dict[str, dict[str, dict[str, list]]] = {}
+    for q in quads:
+        g = "" if isinstance(q.graph_name, ox.DefaultGraph) else q.graph_name.value
+        node = by_graph.setdefault(g, {}).setdefault(q.subject.value, {})
+        node.setdefault(short(q.predicate.value), []).append(value(q.object))
+    dump = lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False)  # noqa: E731
+    parts = []
+    for g in sorted(by_graph):
+        nodes = []
+        for subject in sorted(by_graph[g]):
+            props = by_graph[g][subject]
+            node = {"@id": short(subject)}
+            for p in sorted(props):
+                values = sorted(props[p], key=dump)
+                node[p] = values[0] if len(values) == 1 else values
+            nodes.append(dump(node))
+        if g:
+            parts.append('{"@id": ' + json.dumps(short(g), ensure_ascii=False) + ', "@graph": [\n  '
+                         + ",\n  ".join(nodes) + "\n]}")
+        else:
+            parts.extend(nodes)
+    head = '{"@context": ' + dump(prefixes) + ',\n"@graph": [\n'
+    return (head + ",\n".join(parts) + "\n]}\n").encode("utf-8")
 
 
 def _gzip(data: bytes) -> bytes:
