@@ -263,6 +263,10 @@ def ontology_doc(store, graph: str, ontology_iri: str) -> dict:
         e.update(label=labels.get(t), rows=rows)
         groups.setdefault(e["kind"], []).append(e)
     meta = store.query(f"SELECT ?p ?o WHERE {{ GRAPH <{graph}> {{ <{ontology_iri}> ?p ?o }} }}").rows
+    order = ["Class", "ObjectProperty", "DatatypeProperty", "AnnotationProperty", "NamedIndividual"]
+    titles = {"Class": "Classes", "ObjectProperty": "Object properties", "DatatypeProperty": "Datatype properties",
+              "AnnotationProperty": "Annotation properties", "NamedIndividual": "Individuals"}
+    groups = {titles[k]: groups[k] for k in order if k in groups}
     return {"iri": ontology_iri, "groups": groups,
             "about": sorted((r["p"].value, r["o"].value) for r in meta)}
 
