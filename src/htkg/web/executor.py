@@ -16,10 +16,12 @@ to get the bytes of the negotiated format straight from the child, after the rea
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -80,7 +82,9 @@ def _child_main(conn, release_path: str, store_path: str | None, memory_mb: int)
                 os._exit(0)
     threading.Thread(target=watchdog, daemon=True).start()
     sys.setrecursionlimit(_CHILD_RECURSION)
-    threading.stack_size(_CHILD_STACK_BYTES)
+    # the stack counts against the memory limit: at most a quarter of it
+    threading.stack_size(min(_CHILD_STACK_BYTES, max(memory_mb // 4, 8) * 1024 * 1024) if memory_mb
+                         else _CHILD_STACK_BYTES)
     worker = threading.Thread(target=_serve, args=(conn, release_path, store_path))
     worker.start()
     worker.join()
@@ -161,12 +165,38 @@ def _forget_inherited() -> None:
 os.register_at_fork(after_in_child=_forget_inherited)
 
 
+_START_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _without_main():
+    """Start a child without re-running the parent's ``__main__`` in it.
+
+    multiprocessing re-imports the parent's main script in every spawned child; the child needs
+    nothing from it (its target lives in this module), and the main may be the gunicorn or pytest
+    launcher, or not a file at all (``python -`` reading stdin), which makes the child fail.
+    """
+    main = sys.modules.get("__main__")
+    with _START_LOCK:
+        saved = {k: main.__dict__.pop(k) for k in ("__file__",) if main is not None and k in main.__dict__}
+        spec = getattr(main, "__spec__", None)
+        if main is not None:
+            main.__spec__ = None
+        try:
+            yield
+        finally:
+            if main is not None:
+                main.__dict__.update(saved)
+                main.__spec__ = spec
+
+
 class _Child:
     def __init__(self, ctx, release_path: str, store_path: str | None, memory_mb: int):
         self.conn, child_conn = ctx.Pipe()
         self.process = ctx.Process(target=_child_main, args=(child_conn, release_path, store_path, memory_mb),
                                    daemon=True, name="htkg-query")
-        self.process.start()
+        with _without_main():
+            self.process.start()
         child_conn.close()
 
     def kill(self) -> None:
