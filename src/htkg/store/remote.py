@@ -18,6 +18,7 @@ import ast
 import json
 import re
 import socket
+import time
 import urllib.error
 from http.client import HTTPException
 from typing import Iterable, Mapping
@@ -209,8 +210,12 @@ class RemoteStore:
     """A remote SPARQL 1.1 endpoint, queried through SPARQLWrapper, as a :class:`Store`."""
 
     def __init__(self, query_url: str, timeout: float = 30.0, *, update_url: str | None = None,
-                 endpoint: SparqlEndpoint | None = None):
+                 endpoint: SparqlEndpoint | None = None, graphs_ttl: float = 60.0):
         self.endpoint = endpoint or SparqlEndpoint(query_url, timeout, update_url)
+        # graphs() counts every quad of the store; the web layer asks per request, so the answer is
+        # kept for graphs_ttl seconds (a publish shows up within that time)
+        self.graphs_ttl = graphs_ttl
+        self._graphs: tuple[float, dict[str, int]] | None = None
 
     @property
     def query_url(self) -> str:
@@ -240,13 +245,17 @@ class RemoteStore:
                                      named_graphs=named_graphs, timeout=timeout)
 
     def graphs(self) -> dict[str, int]:
+        now = time.monotonic()
+        if self._graphs is not None and now - self._graphs[0] < self.graphs_ttl:
+            return dict(self._graphs[1])
         result = self.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
         out = {}
         for row in result.rows:
             g = row["g"].value
             if not g.startswith(STAGING_PREFIX):
                 out[g] = int(row["n"].value)
-        return dict(sorted(out.items()))
+        self._graphs = (now, dict(sorted(out.items())))
+        return dict(self._graphs[1])
 
     def __len__(self) -> int:
         return sum(self.graphs().values())
