@@ -221,3 +221,13 @@ def test_public_urls_follow_the_proxy_only_when_trusted(release_dir, trust, expe
     doc = client.get("/data.json", headers=headers).get_json()
     assert doc["@id"] == expected + "data.json"
     assert g.value(DATASET, VOID.uriSpace) == Literal(BASE + "id/")
+
+
+def test_quality_report_nodes_dereference(client):
+    g = _graph(client, "/quality")
+    sh = Namespace("http://www.w3.org/ns/shacl#")
+    report = next(g.subjects(RDF.type, sh.ValidationReport))
+    path = "/" + str(report)[len(BASE):]
+    resp = client.get(path, headers={"Accept": "text/turtle"})
+    assert resp.status_code == 200, path
+    assert (report, sh.conforms, None) in parse_graph(resp.data, "turtle")

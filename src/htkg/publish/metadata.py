@@ -314,12 +314,12 @@ def catalog_graph(ctx: MetadataContext) -> Graph:
 
 
 def metadata_graph(release, store, public_root: str, settings=None) -> Graph:
-    """VoID + DCAT + the release's DQV quality summary, as one graph."""
+    """VoID + DCAT + the release's DQV quality summary and SHACL report, as one graph."""
     ctx = MetadataContext(release.manifest, store, public_root, settings)
     g = void_graph(ctx) + catalog_graph(ctx)
-    summary = release.file("quality/summary.ttl")
-    if summary.is_file():
-        g.parse(summary, format="turtle")
+    for name in ("quality/summary.ttl", "quality/report.ttl"):
+        if release.file(name).is_file():
+            g.parse(release.file(name), format="turtle")
     for k, v in _graph(ctx.base).namespaces():
         g.bind(k, v)
     return g

@@ -148,7 +148,13 @@ def _metadata_store() -> OxigraphStore:
 def _store_for(path: str):
     if path.startswith("shapes/"):
         return _shapes_store()
-    if path.startswith("release/") or path == "dataset" or path == "catalog":
+    if path.startswith(".well-known/genid/"):
+        # a skolemized node of the data, else one of the release's SHACL report
+        iri = site().base.iri_of_path(path)
+        if ">" not in iri and site().store.query(f"ASK {{ {{ <{iri}> ?p ?o }} UNION {{ ?s ?p <{iri}> }} }}").boolean:
+            return site().store
+        return _metadata_store()
+    if path.startswith("release/") or path == "dataset":
         return _metadata_store()
     return site().store
 
