@@ -68,11 +68,7 @@ class Answer:
 
 def _child_main(conn, release_path: str, store_path: str | None, memory_mb: int) -> None:
     """Open the store once, then answer requests until the parent goes away."""
-    import resource
     import sys
-    if memory_mb:
-        limit = memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     parent = os.getppid()
 
     def watchdog():  # a child orphaned mid-query (parent killed) must not run on
@@ -85,15 +81,19 @@ def _child_main(conn, release_path: str, store_path: str | None, memory_mb: int)
     # the stack counts against the memory limit: at most a quarter of it
     threading.stack_size(min(_CHILD_STACK_BYTES, max(memory_mb // 4, 8) * 1024 * 1024) if memory_mb
                          else _CHILD_STACK_BYTES)
-    worker = threading.Thread(target=_serve, args=(conn, release_path, store_path))
+    worker = threading.Thread(target=_serve, args=(conn, release_path, store_path, memory_mb))
     worker.start()
     worker.join()
 
 
-def _serve(conn, release_path: str, store_path: str | None) -> None:
+def _serve(conn, release_path: str, store_path: str | None, memory_mb: int) -> None:
+    import resource
     from ..dataset.release import open_release
     store = open_release(release_path).open_store(store_path)
     graphs = set(store.graphs())
+    if memory_mb:  # after loading: bulk loading takes a large buffer for a moment, queries must not
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     while True:
         try:
             request = conn.recv()
