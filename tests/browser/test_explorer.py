@@ -12,14 +12,11 @@ import networkx as nx
 import pytest
 
 from htkg.dataset.network import GraphFilter, extract_network, to_networkx
+from test_network import COUNT_EDGES, COUNT_NODES, P, count
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
-P = "PREFIX htkg: <https://w3id.org/htkg/def/>\n"
-COUNT_NODES = P + "SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { ?c htkg:nodeKind ?k . ?x a ?c FILTER(isIRI(?x)) }"
-COUNT_EDGES = P + """SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE {
-  ?p htkg:edgeLabel ?l . ?s ?p ?o . ?cs htkg:nodeKind ?ks . ?s a ?cs . ?co htkg:nodeKind ?ko . ?o a ?co } }"""
-NODES_OF_KIND = P + "SELECT DISTINCT ?x WHERE { ?c htkg:nodeKind ?k . ?x a ?c FILTER(isIRI(?x) && ?k != 'topic') }"
+NOT_TOPICS = P + "SELECT DISTINCT ?x WHERE { ?c htkg:nodeKind ?k . ?x a ?c FILTER(isIRI(?x) && ?k != 'topic') }"
 
 READY = "window.htkgExplorer && window.htkgExplorer.ready"
 DRAWN = "htkgExplorer.graph.cy.nodes().map(n => n.id()).sort()"
@@ -33,10 +30,6 @@ def rstore(release):
 @pytest.fixture(scope="module")
 def net(release, rstore):
     return extract_network(rstore, release.base_iri)
-
-
-def count(store, sparql: str) -> int:
-    return int(store.query(sparql).rows[0]["n"].value)
 
 
 def open_explorer(page, query: str = ""):
@@ -75,7 +68,7 @@ def test_page_draws_every_entity_without_console_errors(page, rstore, artifacts)
 
 def test_kind_filter(page, rstore):
     open_explorer(page)
-    expected = {r["x"] for r in rstore.query(NODES_OF_KIND).simple_rows()}
+    expected = {r["x"] for r in rstore.query(NOT_TOPICS).simple_rows()}
     page.locator("#kinds input[value=topic]").uncheck()
     wait_redrawn(page, len(expected))
     assert drawn(page) == expected
