@@ -43,6 +43,8 @@ def serve(settings: Settings) -> None:
         "loglevel": settings.log_level,
         "limit_request_line": 8190,
         "forwarded_allow_ips": "*" if settings.trust_proxy else "127.0.0.1",
+        # gunicorn 27's control socket has one fixed path per user: servers side by side would fight for it
+        "control_socket_disable": True,
     }
     try:
         _Gunicorn(settings, options).run()
