@@ -170,7 +170,9 @@ def _evaluate(query, graphs, default, named, result_fmt, graph_fmt, timeout):
         return answer.form, (answer.format.name if answer.format else None), answer.body
     # a store that is not the embedded one (remote): the policy here, its own HTTP time limit there
     check_query(query, graphs)
-    result = store.query(query, default_graphs=default, named_graphs=named, timeout=timeout)
+    limit = s.settings.query_timeout
+    result = store.query(query, default_graphs=default, named_graphs=named,
+                         timeout=min(timeout, limit) if timeout else limit)
     fmt = graph_fmt if result.kind == "graph" else result_fmt
     if fmt is None:
         return result.kind, None, b""
