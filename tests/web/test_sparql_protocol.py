@@ -215,6 +215,9 @@ def test_gzip_when_asked(client, direct):
     assert same_graph(graph_of(gzip.decompress(resp.data), "ntriples"), expected_graph(expected(direct, CONSTRUCT)))
     plain = _send(client, "get", CONSTRUCT, headers={"Accept": "application/n-triples"})
     assert "Content-Encoding" not in plain.headers
+    refused = _send(client, "get", CONSTRUCT, headers={"Accept": "application/n-triples",
+                                                       "Accept-Encoding": "br, gzip;q=0"})
+    assert "Content-Encoding" not in refused.headers
 
 
 def test_cors_on_answers_errors_and_preflight(client):

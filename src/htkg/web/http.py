@@ -58,7 +58,7 @@ def _wants_gzip(resp: Response) -> bool:
         return False
     if "Content-Encoding" in resp.headers or not compressible(resp.mimetype):
         return False
-    if "gzip" not in (request.headers.get("Accept-Encoding") or "").lower():
+    if request.accept_encodings.quality("gzip") <= 0:  # absent, or "gzip;q=0"
         return False
     return (resp.content_length or len(resp.get_data())) >= _GZIP_MIN
 
