@@ -6,6 +6,12 @@ import { createGraph, renderLegend } from "./graph.js";
 const $ = (id) => document.getElementById(id);
 const LIST_KEYS = ["relation", "kind", "expand"];
 
+// A link to an outside source: only http(s) addresses become links, anything else stays text.
+function sourceLink(c) {
+  const text = c.title || c.source || c.graph;
+  return /^https?:\/\//.test(c.source || "") ? el("a", text, { href: c.source, rel: "noopener" }) : el("span", text);
+}
+
 function el(tag, text, attrs = {}) {
   const node = document.createElement(tag);
   if (text !== undefined && text !== null) node.textContent = String(text);
@@ -129,8 +135,7 @@ async function main() {
         const p = el("p", null, { class: "citation" });
         if (c.quote) p.append(el("q", c.quote));
         else if (c.source) {
-          const a = el("a", c.title || c.source, { href: c.source, rel: "noopener" });
-          p.append(el("span", "outside source: "), a);
+          p.append(el("span", "outside source: "), sourceLink(c));
         }
         cite.append(p);
       }
@@ -188,7 +193,7 @@ async function main() {
           if (c.quote) li.append(el("blockquote", c.quote, { class: "cite" }));
           else if (c.source) {
             const p = el("p", "Outside source: ", { class: "small" });
-            p.append(el("a", c.title || c.source, { href: c.source, rel: "noopener" }));
+            p.append(sourceLink(c));
             li.append(p);
           }
         }
