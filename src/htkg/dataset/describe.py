@@ -239,8 +239,10 @@ def _statements(rows, key: str, labels, prop_labels, readings, citations) -> lis
         pnode = Node(p.value, "iri", prop_labels.get(p.value))
         out.append(Statement(pnode, _node(other, labels), readings(p.value),
                              [citations[g] for g in sorted(graphs) if g in citations]))
-    own = lambda s: (0 if "/def/" in s.predicate.value else 1, s.reading, s.value.text)  # noqa: E731
-    return sorted(out, key=own)
+    # own vocabulary first, then by reading; a total order, so every backend gives the same list
+    order = lambda s: (0 if "/def/" in s.predicate.value else 1, s.reading, s.value.text,  # noqa: E731
+                       s.predicate.value, s.value.value)
+    return sorted(out, key=order)
 
 
 def describe(store, iri: str) -> Description:
