@@ -285,3 +285,13 @@ def test_unescaped_utf8_in_the_query_string_is_accepted(client, direct):
                       headers={"Accept": "application/sparql-results+json"})
     assert resp.status_code == 200
     assert rows_of(resp.data, "json") == expected_rows(expected(direct, q))
+
+
+def test_named_graphs_alone_leave_the_default_graph_empty(client, release):
+    g = next(iter(release.statistics["graphs"]))
+    q = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    resp = client.get(f"/sparql?query={quote(q)}&named-graph-uri={quote(g)}", headers={"Accept": "text/csv"})
+    assert rows_of(resp.data, "csv") == [(("n", "0"),)]
+    q = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+    resp = client.get(f"/sparql?query={quote(q)}&named-graph-uri={quote(g)}", headers={"Accept": "text/csv"})
+    assert rows_of(resp.data, "csv") == [(("n", str(release.statistics["graphs"][g])),)]

@@ -129,8 +129,11 @@ def _answer(query: str, params: dict[str, list[str]]) -> Response:
     named = params.get("named-graph-uri") or None
     check_graphs(default or (), graphs, "default-graph-uri")
     check_graphs(named or (), graphs, "named-graph-uri")
+    # SPARQL 1.1 Protocol §2.1.4: a dataset given in the request is exactly that dataset
     if default is not None and named is None:
-        named = []  # only the given default graph(s): no named graphs unless asked for
+        named = []
+    elif named is not None and default is None:
+        default = []
     result_fmt, graph_fmt = _formats(params)
     if result_fmt is None and graph_fmt is None:
         return not_acceptable(RESULT_FORMATS + GRAPH_RESULT_FORMATS)
@@ -138,7 +141,8 @@ def _answer(query: str, params: dict[str, list[str]]) -> Response:
 
     metrics = current_app.extensions.get("htkg_metrics")
     cache: ResultCache = current_app.extensions["htkg_sparql_cache"]
-    key = (s.version, query, tuple(default or ()), tuple(named) if named is not None else None,
+    key = (s.version, query, tuple(default) if default is not None else None,
+           tuple(named) if named is not None else None,
            result_fmt.name if result_fmt else None, graph_fmt.name if graph_fmt else None)
     cached = cache.get(key)
     if cached is not None:
