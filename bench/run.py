@@ -164,8 +164,12 @@ def stop(proc: subprocess.Popen) -> None:
             proc.wait(10)
 
 
-def load(port: int, paths: list[str], duration: float, concurrency: int, accept: str) -> dict:
-    """``concurrency`` keep-alive clients for ``duration`` s, cycling through ``paths``; throughput and latency."""
+def load(port: int, paths: list[str], duration: float, concurrency: int, accept: str, unique: bool = False) -> dict:
+    """``concurrency`` keep-alive clients for ``duration`` s, cycling through ``paths``; throughput and latency.
+
+    ``unique``: every request's query text ends with its own comment (``#<n>``), so that no
+    result cache can answer it (the paths must end with the ``query`` parameter).
+    """
     lat: list[float] = []
     errors = [0]
     end = time.monotonic() + duration
@@ -176,7 +180,7 @@ def load(port: int, paths: list[str], duration: float, concurrency: int, accept:
         i = k
         mine = []
         while time.monotonic() < end:
-            path = paths[i % len(paths)]
+            path = paths[i % len(paths)] + (f"%0A%23{i}" if unique else "")
             i += concurrency
             t = time.perf_counter()
             try:
@@ -261,8 +265,8 @@ def endpoint_bench(release: Path, store_path: Path, agencies: int, args) -> dict
                 opaths = ["/query?" + urllib.parse.urlencode({"query": q}) for q in use]
                 h, o = [], []
                 for _ in range(args.runs):  # interleaved: both servers see the same machine load
-                    h.append(load(hp, hpaths, args.duration, args.concurrency, accept))
-                    o.append(load(op, opaths, args.duration, args.concurrency, accept))
+                    h.append(load(hp, hpaths, args.duration, args.concurrency, accept, mode == "uncached"))
+                    o.append(load(op, opaths, args.duration, args.concurrency, accept, mode == "uncached"))
                 hm, om = median_of(h), median_of(o)
                 row[mode] = {"htkg": hm, "oxigraph": om,
                              "throughput_ratio": round(hm["rps"] / om["rps"], 3) if om["rps"] else None,
@@ -373,10 +377,64 @@ def machine() -> dict:
             "load_average_at_start": os.getloadavg()}
 
 
+def report(paths: list[Path]) -> str:
+    """The recorded runs as Markdown tables (for bench/RESULTS.md)."""
+    out = []
+    for path in paths:
+        rec = json.loads(path.read_text())
+        m = rec["machine"]
+        out += [f"### Run of {rec['date']} (`{path.name}`)", "",
+                f"- command: `{rec['command']}`",
+                f"- machine: {m['cpu']}, {m['cores']} cores, {m['memory']} RAM; Python {m['python']}, "
+                f"pyoxigraph {m['pyoxigraph']}, rdflib {m['rdflib']}, pyshacl {m['pyshacl']}; "
+                f"load average at start {', '.join(f'{x:.1f}' for x in m['load_average_at_start'])}",
+                f"- load: {rec['settings']['concurrency']} concurrent keep-alive clients, "
+                f"{rec['settings']['duration']} s per measurement, median of {rec['settings']['runs']} runs; "
+                f"htkg with {rec['settings']['workers']} gunicorn workers on the on-disk store, "
+                "`oxigraph serve-read-only --union-default-graph` on the same store directory", ""]
+        for size in rec["sizes"]:
+            b = size["build"]
+            out += [f"#### {size['size']:,} statements synthesized → {b['triples_enriched']:,} triples after "
+                    f"enrichment, {b['quads']:,} quads released ({size['agencies']:,} agencies)", "",
+                    "| build step | seconds | peak RSS (MiB) |", "|---|---:|---:|"]
+            out.append(f"| synth (`htkg synth`) | {size['synth_s']} | |")
+            for name, st in b["steps"].items():
+                secs = st.get("seconds")
+                out.append(f"| {name} | {secs if secs is not None else 'skipped: ' + st.get('skipped', '')} | "
+                           f"{st.get('peak_rss_mb', '')} |")
+                for sub, v in (st.get("substeps") or {}).items():
+                    out.append(f"| &nbsp;&nbsp;freeze: {sub} | {v} | |")
+            out.append(f"| on-disk store (`htkg load`) | {size['load_s']} | |")
+            lib = sum(st["seconds"] for n, st in b["steps"].items() if n.startswith("lib:"))
+            ours = sum(st["seconds"] or 0 for n, st in b["steps"].items() if not n.startswith("lib:"))
+            val = b["steps"].get("validate", {}).get("seconds") or 0
+            out += ["", f"Build {ours:.1f} s vs the libraries' own cost {lib + val:.1f} s (pyoxigraph load + "
+                    f"serialize {lib:.1f} s, pyshacl validate {val:.1f} s): **{ours / (lib + val):.2f}×**"
+                    + ("" if val else " (validation skipped at this size, so the ratio leaves it out)"), ""]
+            e = size["endpoint"]
+            out += ["| query | mode | htkg rps | htkg p50 / p99 ms | oxigraph rps | oxigraph p50 / p99 ms | "
+                    "throughput ratio | p99 ratio | errors (htkg/oxigraph) |", "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+            for kind, modes in e["queries"].items():
+                for mode, r in modes.items():
+                    h, o = r["htkg"], r["oxigraph"]
+                    out.append(f"| {kind} | {mode} | {h['rps']} | {h['p50_ms']} / {h['p99_ms']} | {o['rps']} | "
+                               f"{o['p50_ms']} / {o['p99_ms']} | **{r['throughput_ratio']}×** | {r['p99_ratio']}× | "
+                               f"{h['errors']}/{o['errors']} |")
+            out += ["", "| page (1 client) | p50 ms | p99 ms | errors |", "|---|---:|---:|---:|"]
+            for name, r in e["pages"].items():
+                out.append(f"| {name} | {r['p50_ms']} | {r['p99_ms']} | {r['errors']} |")
+            out += ["", f"RSS after the load (MiB): htkg server processes {e.get('htkg_rss_mb')}, "
+                    f"oxigraph {e.get('oxigraph_rss_mb')}", ""]
+    return "\n".join(out) + "\n"
+
+
 def main(argv=None) -> None:
     if argv is None and len(sys.argv) > 1 and sys.argv[1] == "_build":
         _, _, project, out, vmax = sys.argv
         print(json.dumps(build_steps(Path(project), Path(out), int(vmax))))
+        return
+    if argv is None and len(sys.argv) > 1 and sys.argv[1] == "report":
+        sys.stdout.write(report([Path(p) for p in sys.argv[2:]]))
         return
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="10k,100k", help="comma-separated sizes (statements synthesized)")
