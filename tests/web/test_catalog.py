@@ -231,3 +231,13 @@ def test_quality_report_nodes_dereference(client):
     resp = client.get(path, headers={"Accept": "text/turtle"})
     assert resp.status_code == 200, path
     assert (report, sh.conforms, None) in parse_graph(resp.data, "turtle")
+
+
+def test_many_host_names_do_not_grow_the_cache(app):
+    from htkg.web.site import Site
+    client = app.test_client()
+    for i in range(30):
+        assert client.get("/.well-known/void", base_url=f"http://host{i}.example/").status_code == 200
+    site: Site = app.extensions["htkg"]
+    caches = [v for k, v in site.extras.items() if isinstance(k, tuple) and k[0] == "per-root"]
+    assert caches and all(len(v) <= 8 for v in caches)

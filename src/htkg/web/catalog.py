@@ -16,6 +16,7 @@ from rdflib import Graph, Literal, URIRef
 from ..formats import RDF_GRAPH_FORMATS, by_extension, by_name
 from ..publish.metadata import MetadataContext, catalog_graph, data_json, void_graph
 from .http import cacheable, choose_format, not_acceptable
+from .resources import per_public_root
 from .site import site
 
 __all__ = ["bp", "graph_response"]
@@ -27,14 +28,6 @@ _OFFERED = RDF_GRAPH_FORMATS + (by_name("html"),)     # Turtle unless the client
 def _context() -> MetadataContext:
     s = site()
     return MetadataContext(s.release.manifest, s.store, request.url_root, s.settings)
-
-
-def _cached(name: str, make):
-    s = site()
-    key = (name, request.url_root)
-    if key not in s.extras:
-        s.extras[key] = make()
-    return s.extras[key]
 
 
 def graph_response(graph: Graph, *, title: str, intro: str, extension: str | None = None, template=None, **extra):
@@ -68,7 +61,7 @@ def _by_subject(graph: Graph) -> list[dict]:
 @bp.route("/.well-known/void", methods=["GET", "HEAD"])
 @bp.route("/.well-known/void.<ext>", methods=["GET", "HEAD"])
 def void(ext: str | None = None):
-    graph = _cached("void", lambda: void_graph(_context()))
+    graph = per_public_root("void", lambda: void_graph(_context()))
     return graph_response(graph, extension=ext, title="VoID description",
                           intro="Counts, partitions, endpoint and dumps of the dataset, in the VoID vocabulary.")
 
@@ -76,7 +69,7 @@ def void(ext: str | None = None):
 @bp.route("/catalog", methods=["GET", "HEAD"])
 @bp.route("/catalog.<ext>", methods=["GET", "HEAD"])
 def catalog(ext: str | None = None):
-    graph = _cached("catalog", lambda: catalog_graph(_context()))
+    graph = per_public_root("catalog", lambda: catalog_graph(_context()))
     return graph_response(graph, extension=ext, title="DCAT catalog",
                           intro="A DCAT 3 catalog: the dataset, a distribution per dump with its checksum, and the "
                                 "SPARQL endpoint as a data service (DCAT-AP 3 and DCAT-US 3 properties; see "
@@ -85,7 +78,7 @@ def catalog(ext: str | None = None):
 
 @bp.route("/data.json", methods=["GET", "HEAD"])
 def data_json_view():
-    doc = _cached("data.json", lambda: data_json(_context()))
+    doc = per_public_root("data.json", lambda: data_json(_context()))
     body = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
     return cacheable(Response(body, content_type="application/json; charset=utf-8"), vary_accept=False)
 
@@ -104,7 +97,7 @@ def _quality_graph() -> Graph:
 @bp.route("/quality.<ext>", methods=["GET", "HEAD"])
 def quality(ext: str | None = None):
     """The release's SHACL validation report and its DQV summary."""
-    graph = _cached("quality", _quality_graph)
+    graph = per_public_root("quality", _quality_graph)
     q = """PREFIX sh: <http://www.w3.org/ns/shacl#>
 SELECT ?focus ?path ?value ?severity ?message ?shape WHERE { ?r a sh:ValidationResult ; sh:focusNode ?focus .
  OPTIONAL { ?r sh:resultPath ?path } OPTIONAL { ?r sh:value ?value } OPTIONAL { ?r sh:resultSeverity ?severity }

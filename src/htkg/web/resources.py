@@ -8,6 +8,8 @@ N-Triples and RDF/XML by ``Accept`` (q-values) or by extension (``/id/org/ovc.tt
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -21,7 +23,7 @@ from ..store.oxigraph import OxigraphStore
 from .http import cacheable, choose_format, not_acceptable
 from .site import site
 
-__all__ = ["bp", "local_href", "json_for_script", "schema_org", "rdf_response"]
+__all__ = ["bp", "local_href", "json_for_script", "schema_org", "rdf_response", "per_public_root"]
 
 bp = Blueprint("resources", __name__)
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -129,20 +131,39 @@ def shape_files() -> list[Path]:
     return [rel.file(p) for p in listed if rel.file(p).is_file()]
 
 
+_ROOTS_KEPT = 8
+_roots_lock = threading.Lock()
+
+
+def per_public_root(name: str, make):
+    """``make()`` once per public root (the request's ``url_root``). Only the few most recent roots are kept:
+    the Host header is the client's to choose, so an unbounded cache would be a way to exhaust memory."""
+    root = request.url_root
+    with _roots_lock:
+        cache = site().extras.setdefault(("per-root", name), OrderedDict())
+        if root in cache:
+            cache.move_to_end(root)
+            return cache[root]
+    value = make()
+    with _roots_lock:
+        cache[root] = value
+        while len(cache) > _ROOTS_KEPT:
+            cache.popitem(last=False)
+    return value
+
+
 def _metadata_store() -> OxigraphStore:
-    """VoID, DCAT and the quality summary of the release, as a store (for ``/release/…`` and ``/dataset``)."""
+    """VoID, DCAT and the quality documents of the release, as a store (for ``/release/…`` and ``/dataset``)."""
     from ..publish.metadata import metadata_graph
     s = site()
-    root = request.url_root
-    key = ("metadata_store", root)
-    cached = s.extras.get(key)
-    if cached is None:
-        g = metadata_graph(s.release, s.store, root)
+
+    def make() -> OxigraphStore:
+        g = metadata_graph(s.release, s.store, request.url_root, s.settings)
         name = ox.NamedNode(s.base.iri + "release/" + s.version + "/metadata")
         triples = ox.parse(g.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
-        cached = OxigraphStore.from_quads(ox.Quad(t.subject, t.predicate, t.object, name) for t in triples)
-        s.extras[key] = cached
-    return cached
+        return OxigraphStore.from_quads(ox.Quad(t.subject, t.predicate, t.object, name) for t in triples)
+
+    return per_public_root("metadata_store", make)
 
 
 def _store_for(path: str):
