@@ -192,6 +192,12 @@ def _section(k: int, s: int) -> str:
     return f"<{_ID}law/synth-act-{k}-{year}/sec-{100 * s + k % 100}>"
 
 
+def _org(iri: str, cls: str, label: str, rng: random.Random) -> list[str]:
+    """An organization's class, English name and one topic it addresses."""
+    return [f"{iri} a {cls}", f"{iri} skos:prefLabel {_lit(label)}",
+            f"{iri} htkg:addressesTopic topic:synth-{rng.randrange(len(_TOPICS)):02d}"]
+
+
 def _agencies(w: _Writer, rng: random.Random, target: int, n_statutes: int, counts: dict) -> Iterator[None]:
     """One agency (with its offices, programs, recipients and awards) per step, until ``target``."""
     per_dept = 12
@@ -228,10 +234,8 @@ def _agencies(w: _Writer, rng: random.Random, target: int, n_statutes: int, coun
         for o in range(3):
             off = f"orgs:synth-agency-{a}-office-{o}"
             offices.append(off)
-            st += [f"{off} a htkg:GovernmentUnit",
-                   f"{off} skos:prefLabel {_lit(f'{rng.choice(_UNIT_SUBJECTS)} Division {o} of {uname}')}",
-                   f"{off} org:subOrganizationOf {ag}",
-                   f"{off} htkg:addressesTopic topic:synth-{rng.randrange(len(_TOPICS)):02d}"]
+            st += _org(off, "htkg:GovernmentUnit", f"{rng.choice(_UNIT_SUBJECTS)} Division {o} of {uname}", rng)
+            st.append(f"{off} org:subOrganizationOf {ag}")
         programs = []
         for p in range(4):
             pr = f"prog:synth-agency-{a}-program-{p}"
@@ -255,9 +259,7 @@ def _agencies(w: _Writer, rng: random.Random, target: int, n_statutes: int, coun
         for r in range(6):
             rec = f"orgs:synth-recipient-{a}-{r}"
             recipients.append(rec)
-            st += [f"{rec} a htkg:NonprofitOrganization",
-                   f"{rec} skos:prefLabel {_lit(f'{rng.choice(_PLACES)} {rng.choice(_RECIPIENT_KINDS)} {a}-{r}')}",
-                   f"{rec} htkg:addressesTopic topic:synth-{rng.randrange(len(_TOPICS)):02d}"]
+            st += _org(rec, "htkg:NonprofitOrganization", f"{rng.choice(_PLACES)} {rng.choice(_RECIPIENT_KINDS)} {a}-{r}", rng)
         funded = set()
         for n in range(40):
             funder = rng.choice([ag] + offices)
