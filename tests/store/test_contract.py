@@ -121,3 +121,11 @@ def test_unreachable_store_is_unavailable(unused_port):
     assert "cannot be reached" in str(info.value)
     with pytest.raises(StoreUnavailable):
         store.graphs()
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml", "csv", "tsv"])
+def test_ask_and_select_results_serialize(store, fmt):
+    """Regression: an ASK result from a store could not be serialized (QueryBoolean cannot be built)."""
+    from htkg.formats import by_name
+    assert store.query("ASK { ?s ?p ?o }").serialize(by_name(fmt))
+    assert store.query("SELECT ?s WHERE { ?s ?p ?o } LIMIT 2").serialize(by_name(fmt))

@@ -34,8 +34,7 @@ class QueryResult:
         if self.kind == "graph":
             return serialize_triples(self.triples, fmt, prefixes)
         rfmt = getattr(ox.QueryResultsFormat, fmt.oxigraph)
-        if self.kind == "ask":
-            return ox.QueryBoolean(bool(self.boolean)).serialize(format=rfmt)
+        # pyoxigraph results cannot be constructed, only parsed: go through the JSON form
         parsed = ox.parse_query_results(json.dumps(self.to_json()).encode(), format=ox.QueryResultsFormat.JSON)
         return parsed.serialize(format=rfmt)
 
