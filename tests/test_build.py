@@ -155,3 +155,12 @@ def test_invalid_data_writes_no_release(project_copy, tmp_path):
         build_release(project_copy, out)
     assert "noSuchTerm" in info.value.report.text()
     assert not out.exists() and not any(p.name.startswith(".rel") for p in tmp_path.iterdir())
+
+
+def test_quality_summary_points_at_the_published_report(release_dir):
+    """The DQV annotation's body is the sh:ValidationReport node of quality/report.ttl."""
+    summary = rdflib.Graph().parse(release_dir / "quality" / "summary.ttl")
+    report = rdflib.Graph().parse(release_dir / "quality" / "report.ttl")
+    bodies = set(summary.objects(None, OA.hasBody))
+    reports = set(report.subjects(RDF.type, URIRef("http://www.w3.org/ns/shacl#ValidationReport")))
+    assert bodies and bodies == reports

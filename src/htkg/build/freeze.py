@@ -20,7 +20,7 @@ from typing import Callable
 
 import pyoxigraph as ox
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
-from rdflib.namespace import RDF, XSD
+from rdflib.namespace import RDF, SH, XSD
 
 from ..errors import HtkgError, ReleaseError
 from ..formats import by_name
@@ -220,8 +220,11 @@ def _write_report(root: Path, report: ValidationReport, base: str, version: str,
     """The SHACL report (blank nodes named deterministically) and its DQV summary."""
     rds = Dataset()
     g = rds.graph(URIRef(base + "release/" + version + "/quality"))
-    for t in report.graph:
-        g.add(t)
+    # the report node itself gets the IRI the DQV annotation points at; its results are named by skolemize
+    node = URIRef(base + "release/" + version + "/quality/report")
+    roots = set(report.graph.subjects(RDF.type, SH.ValidationReport))
+    for s, p, o in report.graph:
+        g.add((node if s in roots else s, p, node if o in roots else o))
     skolemize(rds)
     quads = sorted(to_oxigraph_quads(rds), key=str)
     triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
