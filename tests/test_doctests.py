@@ -5,7 +5,7 @@ import importlib
 
 import pytest
 
-MODULES = ["htkg.config", "htkg.formats", "htkg.iris", "htkg.dataset.queries"]
+MODULES = ["htkg.config", "htkg.formats", "htkg.iris", "htkg.dataset.queries", "htkg.publish.queries_rdf"]
 
 
 @pytest.mark.parametrize("name", MODULES)

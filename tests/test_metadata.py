@@ -67,3 +67,15 @@ def test_describe_and_metadata_do_not_import_flask():
 
 def test_open_release_sees_the_metadata(release_dir):
     assert open_release(release_dir).file("catalog.ttl").is_file()
+
+
+def test_agency_codes_and_publisher_come_from_settings(release):
+    """The placeholders a deploying agency must replace are settings (HTKG_BUREAU_CODE, …)."""
+    settings = Settings.load(env={"HTKG_BUREAU_CODE": "011:21", "HTKG_PROGRAM_CODE": "011:060",
+                                  "HTKG_PUBLISHER_NAME": "Office of Justice Programs"})
+    ctx = MetadataContext(release.manifest, release.open_store(), release.base_iri, settings)
+    doc = data_json(ctx)
+    entry = doc["dataset"][0]
+    assert entry["bureauCode"] == ["011:21"] and entry["programCode"] == ["011:060"]
+    assert entry["publisher"]["name"] == "Office of Justice Programs"
+    assert validate_data_json(doc) == []

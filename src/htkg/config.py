@@ -74,6 +74,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("cors_origin", str, "*", "Value of Access-Control-Allow-Origin on every response."),
     Setting("cache_max_age", int, 300, "Cache-Control max-age, in seconds, for release-bound responses."),
     Setting("contact_email", str, "mailto:htkg-maintainers@example.org", "Contact point published in the catalog (placeholder until a deploying agency sets it)."),
+    Setting("publisher_name", _opt_str, None, "Publisher named in the catalog and data.json (placeholder until a deploying agency sets it)."),
+    Setting("bureau_code", _opt_str, None, "DCAT-US bureauCode 'agency:bureau' (OMB A-11 App. C) for data.json; placeholder 000:00 until set."),
+    Setting("program_code", _opt_str, None, "DCAT-US programCode 'agency:program' (Federal Program Inventory) for data.json; placeholder 000:000 until set."),
     Setting("log_level", str, "info", "Log level: debug, info, warning, error."),
 )
 
@@ -110,6 +113,9 @@ class Settings:
     cors_origin: str = _BY_NAME["cors_origin"].default
     cache_max_age: int = _BY_NAME["cache_max_age"].default
     contact_email: str = _BY_NAME["contact_email"].default
+    publisher_name: str | None = None
+    bureau_code: str | None = None
+    program_code: str | None = None
     log_level: str = _BY_NAME["log_level"].default
     extra: dict = field(default_factory=dict, compare=False, repr=False)
 
