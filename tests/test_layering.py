@@ -3,8 +3,20 @@
 import subprocess
 import sys
 
-CORE = ["htkg.build.pipeline", "htkg.build.freeze", "htkg.store.oxigraph", "htkg.dataset.release",
-        "htkg.dataset.queries", "htkg.formats", "htkg.iris", "htkg.config", "htkg.errors"]
+import pkgutil
+from pathlib import Path
+
+import htkg
+
+# Every module of the core packages, found rather than listed, so a new module is checked too.
+CORE_PACKAGES = ("build", "store", "dataset", "publish")
+CORE = ["htkg.formats", "htkg.iris", "htkg.config", "htkg.errors", "htkg.namespaces"] + [
+    f"htkg.{pkg}.{m.name}" for pkg in CORE_PACKAGES
+    for m in pkgutil.iter_modules([str(Path(htkg.__file__).parent / pkg)])]
+
+
+def test_core_modules_are_found():
+    assert len(CORE) >= 20 and "htkg.dataset.network" in CORE and "htkg.publish.metadata" in CORE
 
 
 def test_core_does_not_import_flask():
