@@ -1,6 +1,6 @@
 """``/-/metrics`` in the Prometheus text format: requests, latencies, query timeouts, refusals, cache hits.
 
-Each server worker counts in memory and, at most once a second, writes a snapshot to a directory
+Each server worker counts in memory and, after every request, writes a snapshot to a directory
 shared by the workers of one ``htkg serve`` (``settings.extra["metrics_dir"]``, set by
 :func:`htkg.web.serve.serve`); ``/-/metrics`` adds up the snapshots of the workers still alive, so a
 scrape sees the whole server whichever worker answers it.
@@ -45,7 +45,7 @@ class Metrics:
         self._lock = threading.Lock()
         self.counters: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
         self.histograms: dict[str, dict[str, list[float]]] = defaultdict(dict)
-        self._written = 0.0
+        self._write_lock = threading.Lock()
 
     def inc(self, name: str, amount: float = 1.0, **labels) -> None:
         name = name if name.endswith("_total") else name + "_total"
@@ -66,19 +66,19 @@ class Metrics:
             return {"counters": {n: dict(v) for n, v in self.counters.items()},
                     "histograms": {n: {k: list(h) for k, h in v.items()} for n, v in self.histograms.items()}}
 
-    def flush(self, force: bool = False) -> None:
-        """Write this worker's snapshot for the others to read (at most once a second)."""
-        if self.directory is None or (not force and time.monotonic() - self._written < 1.0):
+    def flush(self) -> None:
+        """Write this worker's snapshot for the others to read (a small file; a fraction of a millisecond)."""
+        if self.directory is None:
             return
-        self._written = time.monotonic()
-        tmp = self.directory / f".{os.getpid()}.tmp"
-        tmp.write_text(json.dumps(self.snapshot()), encoding="utf-8")
-        tmp.replace(self.directory / f"{os.getpid()}.json")
+        with self._write_lock:
+            tmp = self.directory / f".{os.getpid()}.tmp"
+            tmp.write_text(json.dumps(self.snapshot()), encoding="utf-8")
+            tmp.replace(self.directory / f"{os.getpid()}.json")
 
     def _all_snapshots(self) -> list[dict]:
         if self.directory is None:
             return [self.snapshot()]
-        self.flush(force=True)
+        self.flush()
         out = []
         for path in self.directory.glob("*.json"):
             pid = int(path.stem)
