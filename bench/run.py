@@ -172,6 +172,7 @@ def load(port: int, paths: list[str], duration: float, concurrency: int, accept:
     """
     lat: list[float] = []
     errors = [0]
+    statuses: dict[int, int] = {}
     end = time.monotonic() + duration
     lock = threading.Lock()
 
@@ -188,6 +189,8 @@ def load(port: int, paths: list[str], duration: float, concurrency: int, accept:
                 r = conn.getresponse()
                 r.read()
                 ok = r.status == 200
+                if not ok:
+                    statuses[r.status] = statuses.get(r.status, 0) + 1
             except (OSError, http.client.HTTPException):
                 ok = False
                 conn.close()
@@ -209,7 +212,7 @@ def load(port: int, paths: list[str], duration: float, concurrency: int, accept:
     lat.sort()
     pick = (lambda q: round(lat[min(len(lat) - 1, int(q * len(lat)))] * 1000, 2)) if lat else (lambda q: None)
     return {"rps": round(len(lat) / elapsed, 1), "p50_ms": pick(0.5), "p99_ms": pick(0.99),
-            "requests": len(lat), "errors": errors[0]}
+            "requests": len(lat), "errors": errors[0], "statuses": statuses}
 
 
 def median_of(runs: list[dict]) -> dict:
@@ -257,7 +260,13 @@ def endpoint_bench(release: Path, store_path: Path, agencies: int, args) -> dict
         wait_http(op, "/query?query=ASK%7B%7D", oxi)
         rng = random.Random(5)
         accept = "application/sparql-results+json"
-        for kind, texts in queries(agencies, rng).items():
+        all_queries = queries(agencies, rng)
+        # warm-up, not measured: every query process started, stores opened, first queries compiled
+        for texts in all_queries.values():
+            for q in texts[:4]:
+                for port, path in ((hp, "/sparql?"), (op, "/query?")):
+                    load(port, [path + urllib.parse.urlencode({"query": q})], 0.5, args.concurrency, accept)
+        for kind, texts in all_queries.items():
             row = {}
             for mode in ("uncached", "repeated"):
                 use = texts if mode == "uncached" else texts[:1]
@@ -295,17 +304,19 @@ def endpoint_bench(release: Path, store_path: Path, agencies: int, args) -> dict
 
 
 def _tree_rss(pid: int) -> dict:
-    out = {}
-    try:
-        kids = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
-    except OSError:
-        kids = []
-    for p in [str(pid)] + kids:
+    """RSS in MiB of a process and all its descendants (gunicorn master, workers, query processes)."""
+    out, todo = {}, [str(pid)]
+    for _ in range(1000):  # bounded walk
+        if not todo:
+            break
+        p = todo.pop()
         try:
             with open(f"/proc/{p}/status") as f:
                 for line in f:
                     if line.startswith("VmRSS:"):
                         out[p] = round(int(line.split()[1]) / 1024)
+            with open(f"/proc/{p}/task/{p}/children") as f:
+                todo.extend(f.read().split())
         except OSError:
             pass
     return out
