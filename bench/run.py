@@ -245,19 +245,36 @@ def queries(agencies: int, rng: random.Random) -> dict[str, list[str]]:
     }
 
 
-def endpoint_bench(release: Path, store_path: Path, agencies: int, args) -> dict:
+def endpoint_bench(release: Path, store_path: Path, agencies: int, args, remote: Path | None = None) -> dict:
+    """htkg on the on-disk store vs ``oxigraph serve-read-only`` on it; or, with ``remote`` (a scratch
+    directory), htkg on a remote ``oxigraph serve`` loaded by ``htkg publish`` vs that same server."""
     hp, op = free_port(), free_port()
     env = dict(os.environ, HTKG_LOG_LEVEL="warning")
-    htkg = subprocess.Popen([str(BIN / "htkg"), "serve", "--release-dir", str(release), "--store-path", str(store_path),
+    out: dict = {"queries": {}, "pages": {}}
+    if remote is None:
+        oxi = subprocess.Popen([str(BIN / "oxigraph"), "serve-read-only", "--location", str(store_path),
+                                "--union-default-graph", "--bind", f"127.0.0.1:{op}"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        store_args = ["--store-path", str(store_path)]
+    else:
+        oxi = subprocess.Popen([str(BIN / "oxigraph"), "serve", "--location", str(remote),
+                                "--union-default-graph", "--bind", f"127.0.0.1:{op}"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        store_args = ["--store-url", f"http://127.0.0.1:{op}/query"]
+    try:
+        wait_http(op, "/query?query=ASK%7B%7D", oxi)
+        if remote is not None:
+            out["publish_s"] = timed_run([str(BIN / "htkg"), "publish", "--to", f"http://127.0.0.1:{op}/store",
+                                          "--release", str(release)], stdout=subprocess.DEVNULL)
+            print(f"    publish {out['publish_s']} s", flush=True)
+    except BaseException:
+        stop(oxi)
+        raise
+    htkg = subprocess.Popen([str(BIN / "htkg"), "serve", "--release-dir", str(release), *store_args,
                              "--port", str(hp), "--workers", str(args.workers)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    oxi = subprocess.Popen([str(BIN / "oxigraph"), "serve-read-only", "--location", str(store_path),
-                            "--union-default-graph", "--bind", f"127.0.0.1:{op}"],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    out = {"queries": {}, "pages": {}}
     try:
         wait_http(hp, "/-/health", htkg)
-        wait_http(op, "/query?query=ASK%7B%7D", oxi)
         rng = random.Random(5)
         accept = "application/sparql-results+json"
         all_queries = queries(agencies, rng)
@@ -353,6 +370,9 @@ def bench_size(n: int, args, work: Path) -> dict:
                                  stdout=subprocess.DEVNULL)
     print(f"  on-disk load {result['load_s']} s; endpoint ...", flush=True)
     result["endpoint"] = endpoint_bench(release, store, agencies, args)
+    if args.remote and n <= size_of(args.remote_max):
+        print("  remote backend ...", flush=True)
+        result["remote"] = endpoint_bench(release, store, agencies, args, remote=here / "remote-store")
     if not args.keep:
         shutil.rmtree(here, ignore_errors=True)
     return result
@@ -386,6 +406,24 @@ def machine() -> dict:
     return {"cpu": cpu, "cores": os.cpu_count(), "memory": mem, "python": platform.python_version(),
             "pyoxigraph": pyoxigraph.__version__, "rdflib": rdflib.__version__, "pyshacl": pyshacl.__version__,
             "load_average_at_start": os.getloadavg()}
+
+
+def _endpoint_table(e: dict, title: str) -> list[str]:
+    out = [f"{title}:", "", "| query | mode | htkg rps | htkg p50 / p99 ms | oxigraph rps | oxigraph p50 / p99 ms | "
+           "throughput ratio | p99 ratio | failed (htkg/oxigraph) |", "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for kind, modes in e["queries"].items():
+        for mode, r in modes.items():
+            h, o = r["htkg"], r["oxigraph"]
+            out.append(f"| {kind} | {mode} | {h['rps']} | {h['p50_ms']} / {h['p99_ms']} | {o['rps']} | "
+                       f"{o['p50_ms']} / {o['p99_ms']} | **{r['throughput_ratio']}×** | {r['p99_ratio']}× | "
+                       f"{h['errors']}/{o['errors']} |")
+    out += ["", "| page (1 client) | p50 ms | p99 ms | failed |", "|---|---:|---:|---:|"]
+    for name, r in e["pages"].items():
+        out.append(f"| {name} | {r['p50_ms']} | {r['p99_ms']} | {r['errors']} |")
+    rss = e.get("htkg_rss_mb") or {}
+    out += ["", f"RSS after the load (MiB): htkg processes {sorted(rss.values(), reverse=True)} "
+            f"(total {sum(rss.values())}), oxigraph {sum((e.get('oxigraph_rss_mb') or {}).values())}", ""]
+    return out
 
 
 def report(paths: list[Path]) -> str:
@@ -422,20 +460,10 @@ def report(paths: list[Path]) -> str:
             out += ["", f"Build {ours:.1f} s vs the libraries' own cost {lib + val:.1f} s (pyoxigraph load + "
                     f"serialize {lib:.1f} s, pyshacl validate {val:.1f} s): **{ours / (lib + val):.2f}×**"
                     + ("" if val else " (validation skipped at this size, so the ratio leaves it out)"), ""]
-            e = size["endpoint"]
-            out += ["| query | mode | htkg rps | htkg p50 / p99 ms | oxigraph rps | oxigraph p50 / p99 ms | "
-                    "throughput ratio | p99 ratio | errors (htkg/oxigraph) |", "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
-            for kind, modes in e["queries"].items():
-                for mode, r in modes.items():
-                    h, o = r["htkg"], r["oxigraph"]
-                    out.append(f"| {kind} | {mode} | {h['rps']} | {h['p50_ms']} / {h['p99_ms']} | {o['rps']} | "
-                               f"{o['p50_ms']} / {o['p99_ms']} | **{r['throughput_ratio']}×** | {r['p99_ratio']}× | "
-                               f"{h['errors']}/{o['errors']} |")
-            out += ["", "| page (1 client) | p50 ms | p99 ms | errors |", "|---|---:|---:|---:|"]
-            for name, r in e["pages"].items():
-                out.append(f"| {name} | {r['p50_ms']} | {r['p99_ms']} | {r['errors']} |")
-            out += ["", f"RSS after the load (MiB): htkg server processes {e.get('htkg_rss_mb')}, "
-                    f"oxigraph {e.get('oxigraph_rss_mb')}", ""]
+            out += _endpoint_table(size["endpoint"], "htkg (on-disk store) vs oxigraph serve-read-only")
+            if "remote" in size:
+                out += _endpoint_table(size["remote"], f"htkg (remote store: oxigraph serve, loaded by htkg "
+                                                       f"publish in {size['remote'].get('publish_s')} s) vs that oxigraph serve")
     return "\n".join(out) + "\n"
 
 
@@ -457,6 +485,9 @@ def main(argv=None) -> None:
                     help="skip SHACL validation above this many enriched triples (reported as skipped)")
     ap.add_argument("--build-limit", type=int, default=3600, help="seconds the build of one size may take")
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "htkg-bench", help="scratch directory")
+    ap.add_argument("--remote", action="store_true",
+                    help="also measure htkg serving from a remote oxigraph serve loaded by htkg publish")
+    ap.add_argument("--remote-max", default="100k", help="largest size measured with --remote")
     ap.add_argument("--keep", action="store_true", help="keep the generated projects, releases and stores")
     ap.add_argument("--results", type=Path, default=HERE / "results", help="folder for the raw JSON")
     args = ap.parse_args(argv)
