@@ -48,9 +48,12 @@ class ReleaseInfo:
     def open_store(self, store_path: str | Path | None = None):
         """The embedded store: the on-disk one (read-only) if given, else the dump loaded into memory."""
         from ..store.oxigraph import OxigraphStore
+        # the counts per graph were computed at build time: counting again walks every quad, which
+        # at 1M triples outlasted a query's time limit in every new query process
+        counts = {g: n for g, n in self.statistics.get("graphs", {}).items() if g}
         if store_path:
-            return OxigraphStore.open_read_only(Path(store_path))
-        return OxigraphStore.from_file(self.nquads_path)
+            return OxigraphStore.open_read_only(Path(store_path), graph_counts=counts)
+        return OxigraphStore.from_file(self.nquads_path, graph_counts=counts)
 
 
 def open_release(path: str | Path) -> ReleaseInfo:

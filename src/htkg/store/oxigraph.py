@@ -124,9 +124,10 @@ def load_on_disk(nquads: Path, path: Path, progress: Callable[[int, int], None] 
 class OxigraphStore:
     """A pyoxigraph store holding one release."""
 
-    def __init__(self, store: ox.Store | None = None):
+    def __init__(self, store: ox.Store | None = None, graph_counts: Mapping[str, int] | None = None):
         self.store = store if store is not None else ox.Store()
-        self._graphs: dict[str, int] | None = None
+        # named graph → triples; from the release's manifest when known (see graphs())
+        self._graphs: dict[str, int] | None = dict(sorted(graph_counts.items())) if graph_counts else None
 
     @classmethod
     def from_quads(cls, quads: Iterable[ox.Quad]) -> "OxigraphStore":
@@ -135,8 +136,9 @@ class OxigraphStore:
         return s
 
     @classmethod
-    def from_file(cls, path: Path, fmt: ox.RdfFormat = ox.RdfFormat.N_QUADS) -> "OxigraphStore":
-        s = cls()
+    def from_file(cls, path: Path, fmt: ox.RdfFormat = ox.RdfFormat.N_QUADS,
+                  graph_counts: Mapping[str, int] | None = None) -> "OxigraphStore":
+        s = cls(graph_counts=graph_counts)
         try:
             s.store.bulk_load(path=str(path), format=fmt)
         except (OSError, SyntaxError) as exc:
@@ -144,9 +146,9 @@ class OxigraphStore:
         return s
 
     @classmethod
-    def open_read_only(cls, path: Path) -> "OxigraphStore":
+    def open_read_only(cls, path: Path, graph_counts: Mapping[str, int] | None = None) -> "OxigraphStore":
         try:
-            return cls(ox.Store.read_only(str(path)))
+            return cls(ox.Store.read_only(str(path)), graph_counts)
         except OSError as exc:
             raise ReleaseError(f"cannot open the on-disk store {path}: {exc}",
                                hint="build it with `htkg build --store-path DIR`") from None
@@ -160,13 +162,11 @@ class OxigraphStore:
                          named_graphs=named_graphs)
 
     def graphs(self) -> dict[str, int]:
-        # Counting walks every quad: done once, since a release's store never changes (the web
-        # layer asks on every request, which cost a full scan each time).
+        # Counting walks every quad: done at most once, since a release's store never changes (the
+        # web layer asks on every request), and not at all when the manifest gave the counts.
         if self._graphs is None:
-            out = {}
-            for g in self.store.named_graphs():
-                out[g.value] = sum(1 for _ in self.store.quads_for_pattern(None, None, None, g))
-            self._graphs = dict(sorted(out.items()))
+            result = self.store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+            self._graphs = dict(sorted((sol["g"].value, int(sol["n"].value)) for sol in result))
         return dict(self._graphs)
 
     def __len__(self) -> int:
