@@ -221,6 +221,10 @@ def median_of(runs: list[dict]) -> dict:
         values = [r[key] for r in runs if r[key] is not None]
         out[key] = round(statistics.median(values), 2) if values else None
     out["errors"] = sum(r["errors"] for r in runs)
+    out["statuses"] = {}
+    for r in runs:
+        for code, n in r.get("statuses", {}).items():
+            out["statuses"][code] = out["statuses"].get(code, 0) + n
     out["runs"] = len(runs)
     return out
 
