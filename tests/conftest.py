@@ -82,3 +82,9 @@ def server(release_dir):
     from server import ServerProcess
     with ServerProcess(release_dir, query_timeout=3) as srv:
         yield srv
+
+
+@pytest.fixture(scope="session")
+def direct(release):
+    """The release's store opened directly, without the web layer: the oracle for expected answers."""
+    return release.open_store()

@@ -23,11 +23,6 @@ pytestmark = pytest.mark.server
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 
-@pytest.fixture(scope="module")
-def direct(release):
-    return release.open_store()
-
-
 def _wrapper(server, query: str, fmt: str, method: str = "GET") -> SPARQLWrapper:
     w = SPARQLWrapper(server.url + "/sparql")
     w.setQuery(query)

@@ -20,11 +20,6 @@ RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 
 @pytest.fixture(scope="module")
-def direct(release):
-    return release.open_store()
-
-
-@pytest.fixture(scope="module")
 def executor(release, direct):
     ex = QueryExecutor(release.open_store(), release.path, timeout=1.5, max_concurrent=2, memory_mb=900)
     yield ex

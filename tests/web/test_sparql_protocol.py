@@ -17,12 +17,6 @@ from sparql_expect import (ASK_FALSE, ASK_TRUE, CONSTRUCT, SELECT, describe_quer
                            expected_rows, graph_of, rows_of, same_graph)
 
 
-@pytest.fixture(scope="module")
-def direct(release):
-    """The release's store opened directly: the oracle for every expected answer."""
-    return release.open_store()
-
-
 def _send(client, how: str, query: str, headers=None, extra: str = ""):
     if how == "get":
         return client.get(f"/sparql?query={quote(query)}{extra}", headers=headers)

@@ -42,11 +42,6 @@ def remote_client(remote, release_dir):
     return app.test_client()
 
 
-@pytest.fixture(scope="module")
-def direct(release):
-    return release.open_store()
-
-
 @pytest.mark.parametrize("fmt", ["json", "xml", "tsv", "csv"])
 def test_select_through_the_remote_store(remote_client, direct, fmt):
     resp = remote_client.get(f"/sparql?query={quote(SELECT)}&format={fmt}")
