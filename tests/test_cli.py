@@ -7,7 +7,6 @@ import json
 import tomllib
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from htkg.cli import cli

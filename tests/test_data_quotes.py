@@ -12,7 +12,7 @@ import warnings
 from pathlib import Path
 
 import pytest
-from rdflib import Dataset, Literal, URIRef
+from rdflib import Dataset, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,6 +9,7 @@ import json
 import sys
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -22,7 +23,7 @@ EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_TOOL = 0, 1, 2, 3
 _HELP = {s.name: f"{s.help} [env {s.env}; default {s.default}]" for s in SETTINGS}
 
 
-def _fail(exc: HtkgError) -> "NoReturn":  # noqa: F821
+def _fail(exc: HtkgError) -> NoReturn:
     click.echo(f"error: {exc}", err=True)
     code = EXIT_DATA if isinstance(exc, (DataError, ValidationFailed)) else \
         EXIT_USAGE if isinstance(exc, QueryError) else EXIT_TOOL

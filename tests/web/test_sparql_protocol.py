@@ -266,7 +266,7 @@ def test_site_store_is_time_limited_and_answers_like_the_store(app, direct):
 
 def test_protocol_dataset_wins_over_from(client, release):
     by_size = sorted(release.statistics["graphs"].items(), key=lambda kv: (kv[1], kv[0]))
-    (small, n_small), (big, n_big) = by_size[0], by_size[-1]
+    (small, _), (big, n_big) = by_size[0], by_size[-1]
     q = f"SELECT (COUNT(*) AS ?n) FROM <{small}> WHERE {{ ?s ?p ?o }}"
     resp = client.get(f"/sparql?query={quote(q)}&default-graph-uri={quote(big)}", headers={"Accept": "text/csv"})
     assert rows_of(resp.data, "csv") == [(("n", str(n_big)),)]

@@ -25,9 +25,8 @@ from rdflib.namespace import RDF, SH, XSD
 from ..errors import HtkgError, ReleaseError
 from ..formats import by_name
 from ..iris import DEFAULT_BASE
-from ..namespaces import PREFIXES, prefixes_for
+from ..namespaces import prefixes_for
 from .enrich import skolemize
-from .sources import rdflib_quiet
 from .validate import ValidationReport
 
 __all__ = ["Release", "freeze", "canonical_nquads", "to_oxigraph_quads", "DUMP_NAME", "DUMP_FORMATS", "MANIFEST"]

@@ -10,7 +10,7 @@ import pyshacl
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
-from ..errors import DataError, HtkgError
+from ..errors import HtkgError
 from ..namespaces import PREFIXES
 from .sources import parse_file, rdflib_quiet, to_rdflib
 

@@ -16,12 +16,10 @@ from werkzeug.exceptions import HTTPException
 
 from ..errors import (HtkgError, QueryError, QueryTimeout, QueryTooBusy, ReleaseError, StoreError,
                       StoreUnavailable)
-from ..formats import FORMATS, negotiate, by_name
 
 __all__ = ["install", "error_response", "status_of"]
 
 log = logging.getLogger("htkg.web")
-_ERROR_FORMATS = (by_name("json"), by_name("html"))
 
 
 def status_of(exc: HtkgError) -> int:
