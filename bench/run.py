@@ -497,7 +497,7 @@ def main(argv=None) -> None:
     args = ap.parse_args(argv)
     started = dt.datetime.now(dt.timezone.utc)
     record = {"date": started.isoformat(timespec="seconds"), "command": "python bench/run.py " + " ".join(sys.argv[1:]),
-              "machine": machine(), "settings": {k: str(v) for k, v in vars(args).items()}, "sizes": []}
+              "machine": machine(), "settings": {k: str(v) for k, v in vars(args).items() if k not in ("work", "results")}, "sizes": []}
     args.results.mkdir(parents=True, exist_ok=True)
     out = args.results / f"{started.strftime('%Y%m%dT%H%M%S')}.json"
     for text in args.sizes.split(","):
