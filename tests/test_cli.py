@@ -130,3 +130,27 @@ def test_stats_json_counts(release_dir):
     assert st["triples"] > 100 and st["graphs"] and st["classes"] and st["properties"]
     text = run("stats", "--release", release_dir)
     assert "triples per named graph" in text.output
+
+
+def test_another_base_iri_rebases_data_queries_and_shapes(tmp_path, release_dir):
+    """A deployment under its own base: every IRI, the named queries' texts and the shapes follow it,
+    and each named query answers as many rows as on the default base."""
+    from htkg.dataset.release import open_release
+    base = "https://data.example.gov/ht/"
+    out = tmp_path / "rebased"
+    assert run("build", "--root", ROOT, "--out", out, "--base-iri", base).exit_code == 0
+    nq = (out / "dumps" / "htkg.nq").read_text(encoding="utf-8")
+    assert "https://w3id.org/htkg/" not in nq and base + "id/org/ovc" in nq
+    lines = nq.splitlines()
+    assert lines == sorted(set(lines))
+    assert all("https://w3id.org/htkg/" not in p.read_text() for p in (out / "queries").glob("*.rq"))
+    assert all("https://w3id.org/htkg/" not in p.read_text() for p in (out / "shapes").glob("*.ttl"))
+    rebased, default = open_release(out), open_release(release_dir)
+    assert rebased.base_iri == base
+    store_r, store_d = rebased.open_store(), default.open_store()
+    for name, q in default.queries.items():
+        params = {p.name: p.example for p in q.params if p.example}
+        rows_d = q.execute(store_d, params).rows
+        rq = rebased.queries[name]
+        rows_r = rq.execute(store_r, {p.name: p.example for p in rq.params if p.example}).rows
+        assert len(rows_r) == len(rows_d), name

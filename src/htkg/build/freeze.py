@@ -29,7 +29,7 @@ from ..namespaces import prefixes_for
 from .enrich import skolemize
 from .validate import ValidationReport
 
-__all__ = ["Release", "freeze", "canonical_nquads", "to_oxigraph_quads", "DUMP_NAME", "DUMP_FORMATS", "MANIFEST"]
+__all__ = ["Release", "freeze", "rebase_text", "canonical_nquads", "to_oxigraph_quads", "DUMP_NAME", "DUMP_FORMATS", "MANIFEST"]
 
 DUMP_NAME = "htkg"
 DUMP_FORMATS = ("nquads", "trig", "turtle", "ntriples", "rdfxml", "jsonld")
@@ -72,8 +72,10 @@ class Release:
     manifest: dict
 
 
-def _rebase_line(line: str, base: str) -> str:
-    return line.replace("<" + DEFAULT_BASE, "<" + base) if base != DEFAULT_BASE else line
+def rebase_text(text: str, base: str) -> str:
+    """The default base rewritten to ``base`` everywhere: IRIs, and the query texts and addresses that
+    literals carry (a named query's ``PREFIX id: <…>`` must follow the base to match the data)."""
+    return text.replace(DEFAULT_BASE, base) if base != DEFAULT_BASE else text
 
 
 def freeze(ds: Dataset, report: ValidationReport, out: Path, *, base_iri: str = DEFAULT_BASE,
@@ -92,7 +94,7 @@ def freeze(ds: Dataset, report: ValidationReport, out: Path, *, base_iri: str = 
         shutil.rmtree(tmp)
     try:
         step("canonical N-Quads")
-        lines = [_rebase_line(l, base_iri) for l in canonical_nquads(to_oxigraph_quads(ds))]
+        lines = sorted({rebase_text(line, base_iri) for line in canonical_nquads(to_oxigraph_quads(ds))})
         nq = ("\n".join(lines) + "\n").encode("utf-8")
         version = hashlib.sha256(nq).hexdigest()[:12]
         quads = list(ox.parse(nq, format=ox.RdfFormat.N_QUADS))

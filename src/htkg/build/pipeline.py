@@ -16,7 +16,7 @@ from ..dataset.queries import load_queries
 from ..iris import DEFAULT_BASE
 from ..publish.queries_rdf import add_queries_graph
 from .compile import compile_project
-from .freeze import Release, freeze
+from .freeze import Release, freeze, rebase_text
 from .sources import CuratedFiles, find_curated
 from .validate import ValidationReport, load_shapes, validate
 
@@ -73,7 +73,11 @@ def build_release(root: Path, out: Path, *, base_iri: str = DEFAULT_BASE,
                               ("sources", checked.files.sources)):
             for p in paths:
                 (tmp / folder).mkdir(exist_ok=True)
-                shutil.copyfile(p, tmp / folder / p.name)
+                if folder == "sources":
+                    shutil.copyfile(p, tmp / folder / p.name)
+                else:  # shapes and queries name the graph's IRIs: they follow the configured base
+                    (tmp / folder / p.name).write_text(rebase_text(p.read_text(encoding="utf-8"), base_iri),
+                                                       encoding="utf-8")
         manifest["curated"] = {
             "shapes": [f"shapes/{p.name}" for p in checked.files.shapes],
             "queries": [f"queries/{p.name}" for p in checked.files.queries],
