@@ -12,7 +12,8 @@ import shutil
 import networkx as nx
 import pytest
 
-from htkg.dataset.network import (EDGE_COLUMNS, NODE_COLUMNS, GraphFilter, compact, edges_csv, extract_network,
+from htkg.dataset.network import (EDGE_COLUMNS, NODE_COLUMNS, GraphFilter, NetworkTooLarge, compact, count_nodes,
+                                  edges_csv, extract_network,
                                   figure_dot, gexf_bytes, graphml_bytes, nodes_csv, render_figure, to_cytoscape,
                                   to_networkx)
 from htkg.errors import QueryError
@@ -128,6 +129,49 @@ def test_department_filter_keeps_the_subtree_and_what_it_touches(net):
     for n in part.nodes.values():
         assert doj.iri in n.departments or not n.departments
     assert not any(n.kind == "department" and n.iri != doj.iri for n in part.nodes.values())
+
+
+def _narrowing_filters(net):
+    kinds = (None, frozenset({"unit"}), frozenset({"unit", "department", "program"}), frozenset({"topic", "page"}))
+    for d in [n.iri for n in net.departments()] + [None]:
+        for k in kinds:
+            for outside in (True, False):
+                for relations in (None, frozenset({"htkg:funds"})):
+                    if d or k:
+                        yield GraphFilter(relations=relations, kinds=k, department=d, outside=outside)
+
+
+def test_a_narrowed_network_read_in_sparql_equals_the_filtered_whole(store, net):
+    """extract_network(f=…) reads only the selection, yet gives what filtering the whole network gives."""
+    filters = list(_narrowing_filters(net))
+    assert len(filters) > 20
+    for f in filters:
+        whole, part = net.filter(f), extract_network(store, f=f)
+        assert (part.nodes, part.edges, part.relations, part.kinds) == \
+               (whole.nodes, whole.edges, whole.relations, whole.kinds), f
+
+
+def test_one_node_read_in_sparql_has_its_edges_and_neighbours(store, net):
+    for iri in list(net.nodes)[::7]:
+        part = extract_network(store, nodes=[iri])
+        assert part.nodes[iri] == net.nodes[iri]
+        assert [e for e in part.edges if iri in (e.source, e.target)] == \
+               [e for e in net.edges if iri in (e.source, e.target)]
+        assert all(part.nodes[x] == net.nodes[x] for e in part.edges for x in (e.source, e.target))
+
+
+def test_max_nodes_is_counted_before_reading(store, net):
+    dept = max(net.departments(), key=lambda d: sum(d.iri in n.departments for n in net.nodes.values()))
+    core = count_nodes(store, f=GraphFilter(department=dept.iri))
+    assert core == sum(dept.iri in n.departments for n in net.nodes.values())
+    assert count_nodes(store) == len(net.nodes)
+    with pytest.raises(NetworkTooLarge) as err:
+        extract_network(store, f=GraphFilter(department=dept.iri), max_nodes=core - 1)
+    assert err.value.parameter == "department"
+    with pytest.raises(NetworkTooLarge):
+        extract_network(store, max_nodes=len(net.nodes) - 1)
+    assert extract_network(store, f=GraphFilter(department=dept.iri), max_nodes=core).nodes == \
+        net.filter(GraphFilter(department=dept.iri)).nodes
 
 
 @pytest.mark.parametrize("args", [{"kind": "nonsense"}, {"relation": "htkg:nope"}, {"department": "x"},

@@ -70,6 +70,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_body_bytes", int, 1_000_000, "Largest request body accepted, in bytes (413 above)."),
     Setting("max_query_chars", int, 100_000, "Longest SPARQL query text accepted, in characters."),
     Setting("html_row_limit", int, 1000, "Most result rows shown in an HTML view (the rest are paged)."),
+    Setting("explore_max_nodes", int, 2000, "Most nodes the explorer and graph exports read for one view; a bigger graph is shown as its departments until narrowed with department= or kind=."),
     Setting("trust_proxy", _bool, False, "Trust X-Forwarded-*/Forwarded headers for public URLs (only behind a reverse proxy you control)."),
     Setting("cors_origin", str, "*", "Value of Access-Control-Allow-Origin on every response."),
     Setting("cache_max_age", int, 300, "Cache-Control max-age, in seconds, for release-bound responses."),
@@ -109,6 +110,7 @@ class Settings:
     max_body_bytes: int = _BY_NAME["max_body_bytes"].default
     max_query_chars: int = _BY_NAME["max_query_chars"].default
     html_row_limit: int = _BY_NAME["html_row_limit"].default
+    explore_max_nodes: int = _BY_NAME["explore_max_nodes"].default
     trust_proxy: bool = False
     cors_origin: str = _BY_NAME["cors_origin"].default
     cache_max_age: int = _BY_NAME["cache_max_age"].default
@@ -124,7 +126,8 @@ class Settings:
             raise ConfigError("base_iri", f"{self.base_iri!r} must end with '/'")
         if not (self.base_iri.startswith("http://") or self.base_iri.startswith("https://")):
             raise ConfigError("base_iri", f"{self.base_iri!r} must be an http(s) IRI")
-        for name in ("port", "workers", "max_concurrent_queries", "max_body_bytes", "max_query_chars", "html_row_limit"):
+        for name in ("port", "workers", "max_concurrent_queries", "max_body_bytes", "max_query_chars", "html_row_limit",
+                     "explore_max_nodes"):
             if getattr(self, name) < 1:
                 raise ConfigError(name, f"must be at least 1, got {getattr(self, name)}")
         if self.query_timeout <= 0:

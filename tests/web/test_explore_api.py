@@ -8,7 +8,7 @@ import io
 import networkx as nx
 import pytest
 
-from htkg.dataset.network import EDGE_COLUMNS, NODE_COLUMNS, extract_network
+from htkg.dataset.network import EDGE_COLUMNS, NODE_COLUMNS, GraphFilter, extract_network
 
 
 @pytest.fixture(scope="module")
@@ -95,3 +95,72 @@ def test_exports_are_cacheable(client):
     first = client.get("/exports/graph.gexf")
     again = client.get("/exports/graph.gexf", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
+
+
+def test_api_node_is_read_from_the_store_as_the_whole_network_has_it(client, net):
+    """/api/node reads one node and its edges in SPARQL; the answer equals the whole network's view of it."""
+    for node in list(net.nodes.values())[::3]:
+        body = client.get("/api/node", query_string={"iri": node.iri}).get_json()
+        assert (body["label"], body["kind"], body["altLabels"], body["description"], body["origin"]) == \
+               (node.label, node.kind, list(node.alt_labels), node.description, node.origin)
+        assert body["departments"] == [{"iri": d, "label": net.label(d)} for d in node.departments]
+        edges = [e for e in net.edges if node.iri in (e.source, e.target)]
+        assert body["relations"] == [{"source": e.source, "sourceLabel": net.label(e.source), "label": e.relation_label,
+                                      "target": e.target, "targetLabel": net.label(e.target), "outside": e.outside,
+                                      "citations": [c.as_json() for c in e.citations]} for e in edges]
+
+
+@pytest.mark.parametrize("iri", ["", "not an iri", "https://example.org/a>b"])
+def test_api_node_bad_iri_is_400_naming_iri(client, iri):
+    resp = client.get("/api/node", query_string={"iri": iri})
+    assert resp.status_code == 400 and resp.get_json()["error"]["parameter"] == "iri"
+
+
+def _core(net, dept):
+    return sum(dept.iri in n.departments for n in net.nodes.values())
+
+
+@pytest.fixture(scope="module")
+def small(release_dir, net):
+    """An app whose explore_max_nodes is below the network's size (room for the departments, one subtree)."""
+    from htkg.config import Settings
+    from htkg.web import create_app
+    limit = max(len(net.departments()), min(_core(net, d) for d in net.departments()))
+    assert limit < len(net.nodes)
+    return create_app(Settings(release_dir=str(release_dir), explore_max_nodes=limit)).test_client(), limit
+
+
+def test_over_the_limit_api_graph_is_the_departments_overview(small, net):
+    client, limit = small
+    body = client.get("/api/graph").get_json()
+    assert body["overview"]["nodes"] == len(net.nodes) and body["overview"]["limit"] == limit
+    assert body["overview"]["narrow"] == ["department", "kind"]
+    overview = net.filter(GraphFilter(kinds=frozenset({"department"})))
+    assert {n["data"]["id"] for n in body["elements"]["nodes"]} == set(overview.nodes)
+    assert body["counts"] == {"nodes": len(overview.nodes), "edges": len(overview.edges)}
+    assert [d["id"] for d in body["departments"]] == [d.iri for d in net.departments()]
+    html = client.get("/explore").get_data(as_text=True)
+    assert f"{len(net.nodes)} nodes" in html and "departments" in html
+
+
+def test_over_the_limit_a_department_still_works(small, net):
+    client, limit = small
+    for dept in net.departments():
+        resp = client.get("/api/graph", query_string={"department": dept.iri})
+        if _core(net, dept) <= limit:
+            expected = net.filter(GraphFilter(department=dept.iri))
+            body = resp.get_json()
+            assert "overview" not in body
+            assert {n["data"]["id"] for n in body["elements"]["nodes"]} == set(expected.nodes)
+            assert {e["data"]["id"] for e in body["elements"]["edges"]} == {e.id for e in expected.edges}
+        else:
+            assert resp.status_code == 400 and resp.get_json()["error"]["parameter"] == "department"
+    units = client.get("/api/graph?kind=department").get_json()
+    assert units["counts"]["nodes"] == len(net.departments())
+
+
+def test_over_the_limit_unnarrowed_exports_are_400_naming_department(small):
+    client, _ = small
+    for path in ("/exports/graph.graphml", "/exports/nodes.csv"):
+        resp = client.get(path)
+        assert resp.status_code == 400 and resp.get_json()["error"]["parameter"] == "department"

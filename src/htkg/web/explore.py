@@ -2,17 +2,23 @@
 
 Everything is read from the store through :mod:`htkg.dataset.network`; the filters are the same query
 parameters everywhere (``relation``, ``kind``, ``department``, ``outside=hide``).
+
+A worker keeps only bounded things: the number of nodes, and the whole network only when it has at most
+``explore_max_nodes`` nodes. Above that, a view narrowed by ``department`` or ``kind`` is read in SPARQL
+per request; ``/api/graph`` without them answers with the departments overview (``"overview"`` in the
+JSON), the exports with a 400 naming ``department``; ``/api/node`` always reads one node from the store.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from flask import Blueprint, Response, render_template, request
 
 from ..dataset.describe import describe
-from ..dataset.network import (EXPORT_FORMATS, GraphFilter, Network, edges_csv, extract_network, gexf_bytes,
-                               graphml_bytes, nodes_csv, to_cytoscape)
+from ..dataset.network import (EXPORT_FORMATS, GraphFilter, Network, NetworkTooLarge, checked_iri, count_nodes, edges_csv,
+                               extract_network, gexf_bytes, graphml_bytes, nodes_csv, to_cytoscape)
 from ..errors import QueryParameterError
 from .http import cacheable
 from .site import site
@@ -22,17 +28,48 @@ __all__ = ["bp", "network"]
 bp = Blueprint("explore", __name__)
 
 
-def network() -> Network:
-    """The release's whole network, read once per app (a release never changes)."""
+def node_count() -> int:
+    """How many nodes the whole network has (counted in SPARQL once per worker)."""
     s = site()
+    n = s.extras.get("network_nodes")
+    if n is None:
+        n = s.extras["network_nodes"] = count_nodes(s.store, s.release.base_iri)
+    return n
+
+
+def network() -> Network | None:
+    """The release's whole network, read once per worker — only if it has at most ``explore_max_nodes`` nodes."""
+    s = site()
+    if node_count() > s.settings.explore_max_nodes:
+        return None
     net = s.extras.get("network")
     if net is None:
         net = s.extras["network"] = extract_network(s.store, s.release.base_iri)
     return net
 
 
-def _filtered() -> Network:
-    return network().filter(GraphFilter.from_args(request.args))
+_OVERVIEW = frozenset({"department"})
+
+
+def _filtered(overview: bool = False) -> tuple[Network, bool]:
+    """The network the request's filters keep, and whether it is the departments overview instead."""
+    s = site()
+    f = GraphFilter.from_args(request.args)
+    whole = network()
+    if whole is not None:
+        return whole.filter(f), False
+    limit = s.settings.explore_max_nodes
+    if f.department or f.kinds:
+        return extract_network(s.store, s.release.base_iri, f, max_nodes=limit), False
+    if not overview:
+        raise NetworkTooLarge(node_count(), limit)
+    if f == GraphFilter():
+        net = s.extras.get("overview")
+        if net is None:
+            net = s.extras["overview"] = extract_network(s.store, s.release.base_iri, GraphFilter(kinds=_OVERVIEW),
+                                                         max_nodes=limit)
+        return net, True
+    return extract_network(s.store, s.release.base_iri, replace(f, kinds=_OVERVIEW), max_nodes=limit), True
 
 
 def _file(body: bytes, media_type: str, filename: str | None = None) -> Response:
@@ -46,23 +83,32 @@ def _file(body: bytes, media_type: str, filename: str | None = None) -> Response
 @bp.get("/explore")
 def explore():
     net = network()
-    return cacheable(Response(render_template("explore/explore.html", counts=(len(net.nodes), len(net.edges)))),
-                     vary_accept=False)
+    counts = (len(net.nodes), len(net.edges)) if net is not None else (node_count(), None)
+    return cacheable(Response(render_template("explore/explore.html", counts=counts,
+                                              limit=site().settings.explore_max_nodes)), vary_accept=False)
 
 
 @bp.get("/api/graph")
 def api_graph():
-    body = json.dumps(to_cytoscape(_filtered(), site().release.base_iri), ensure_ascii=False)
+    net, overview = _filtered(overview=True)
+    data = to_cytoscape(net, site().release.base_iri)
+    if overview:
+        data["overview"] = {"nodes": node_count(), "limit": site().settings.explore_max_nodes,
+                            "narrow": ["department", "kind"],
+                            "message": f"The graph has {node_count()} nodes, more than explore_max_nodes "
+                                       f"({site().settings.explore_max_nodes}); showing its departments. "
+                                       "Pick a department (department=<IRI>) or kinds (kind=…) to see more."}
+    body = json.dumps(data, ensure_ascii=False)
     return _file(body.encode(), EXPORT_FORMATS["cytoscape"])
 
 
 @bp.get("/api/node")
 def api_node():
     iri = request.args.get("iri", "").strip()
-    net = network()
+    s = site()
+    net = extract_network(s.store, s.release.base_iri, nodes=[checked_iri(iri, "iri")])   # never the whole graph
     if iri not in net.nodes:
         raise QueryParameterError("iri", f"no node {iri!r} in the graph")
-    s = site()
     node = net.nodes[iri]
     edges = [e for e in net.edges if iri in (e.source, e.target)]
     body = {"iri": iri, "label": node.label, "kind": node.kind, "altLabels": list(node.alt_labels),
@@ -95,19 +141,19 @@ def _statements(description) -> list[dict]:
 
 @bp.get("/exports/graph.graphml")
 def export_graphml():
-    return _file(graphml_bytes(_filtered()), EXPORT_FORMATS["graphml"], "htkg-graph.graphml")
+    return _file(graphml_bytes(_filtered()[0]), EXPORT_FORMATS["graphml"], "htkg-graph.graphml")
 
 
 @bp.get("/exports/graph.gexf")
 def export_gexf():
-    return _file(gexf_bytes(_filtered()), EXPORT_FORMATS["gexf"], "htkg-graph.gexf")
+    return _file(gexf_bytes(_filtered()[0]), EXPORT_FORMATS["gexf"], "htkg-graph.gexf")
 
 
 @bp.get("/exports/nodes.csv")
 def export_nodes():
-    return _file(nodes_csv(_filtered()), "text/csv", "htkg-nodes.csv")
+    return _file(nodes_csv(_filtered()[0]), "text/csv", "htkg-nodes.csv")
 
 
 @bp.get("/exports/edges.csv")
 def export_edges():
-    return _file(edges_csv(_filtered()), "text/csv", "htkg-edges.csv")
+    return _file(edges_csv(_filtered()[0]), "text/csv", "htkg-edges.csv")

@@ -87,6 +87,9 @@ async function main() {
   const byId = new Map(full.elements.nodes.map((n) => [n.data.id, n.data]));
   const labelOf = (id) => (byId.get(id) ? byId.get(id).label : id);
   let view = Object.keys(Object.fromEntries(filterQuery(state))).length ? await fetchJSON(graphURL(state)) : full;
+  // a big graph opens on its departments (full.overview); labels of the nodes a narrowed view brings
+  const learn = (data) => { for (const n of data.elements.nodes) if (!byId.has(n.data.id)) byId.set(n.data.id, n.data); };
+  learn(view);
 
   buildControls(full, state);
   renderLegend($("legend"), full.kinds.filter((k) => full.elements.nodes.some((n) => n.data.kind === k)),
@@ -102,6 +105,7 @@ async function main() {
 
   async function redraw() {
     view = await fetchJSON(graphURL(state));
+    learn(view);
     await graph.setElements(view.elements);
     for (const id of state.expand) await graph.addElements(neighbourhood(full, id));
     afterDraw();
@@ -109,7 +113,8 @@ async function main() {
 
   function afterDraw() {
     const cy = graph.cy;
-    status.textContent = `Showing ${cy.nodes().length} nodes and ${cy.edges().length} relations.`;
+    status.textContent = `Showing ${cy.nodes().length} nodes and ${cy.edges().length} relations.` +
+      (view.overview ? ` ${view.overview.message}` : "");
     renderTable();
     if (state.selected && cy.getElementById(state.selected).empty()) state.selected = null;
     graph.select(state.selected);
