@@ -40,10 +40,8 @@ def named_queries():
 def release_dir(tmp_path_factory) -> Path:
     """A release built from the curated files, once per test session."""
     from htkg.build.pipeline import build_release
-    from htkg.config import Settings
-    from htkg.cli import _metadata_writers
     out = tmp_path_factory.mktemp("release") / "release"
-    build_release(ROOT, out, extra_writers=_metadata_writers(Settings()))
+    build_release(ROOT, out)
     return out
 
 

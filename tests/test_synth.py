@@ -19,7 +19,7 @@ def _data(out: Path) -> dict[str, bytes]:
 def test_same_seed_same_bytes_other_seed_other_data(tmp_path):
     a = synth(tmp_path / "a", 3000, seed=7, project_root=ROOT)
     b = synth(tmp_path / "b", 3000, seed=7, project_root=ROOT)
-    c = synth(tmp_path / "c", 3000, seed=8, project_root=ROOT)
+    synth(tmp_path / "c", 3000, seed=8, project_root=ROOT)
     assert _data(tmp_path / "a") == _data(tmp_path / "b")
     assert _data(tmp_path / "a") != _data(tmp_path / "c")
     assert a.triples == b.triples and 3000 <= a.triples < 3000 + 1000

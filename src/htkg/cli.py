@@ -92,20 +92,10 @@ def build(root: Path, out: Path | None, base_iri: str | None):
     with _errors():
         settings = Settings.load({"release_dir": str(out) if out else None, "base_iri": base_iri})
         with _progress(True) as step:
-            release, _ = build_release(root, Path(settings.release_dir), base_iri=settings.base_iri,
-                                       progress=step, extra_writers=_metadata_writers(settings))
+            release, _ = build_release(root, Path(settings.release_dir), settings=settings, progress=step)
     stats = release.manifest["statistics"]
     click.echo(f"release {release.version} written to {release.path}: "
                f"{stats['triples']} triples, {stats['quads']} quads in {len(stats['graphs'])} graphs")
-
-
-def _metadata_writers(settings: Settings) -> list:
-    """VoID, DCAT and data.json written into the release, when the publish module provides them."""
-    try:
-        from .publish.metadata import release_writers
-    except ImportError:
-        return []
-    return release_writers(settings)
 
 
 @cli.command()

@@ -70,9 +70,8 @@ def by_name(name: str) -> Format | None:
 
 def by_extension(ext: str) -> Format | None:
     ext = ext.lstrip(".").lower()
-    extra = {"json": None, "n3": None, "xml": None, "owl": _BY_NAME["rdfxml"], "jsonld": _BY_NAME["jsonld"]}
-    if ext in extra and extra[ext] is not None:
-        return extra[ext]
+    if ext == "owl":  # ontologies are often published as .owl (RDF/XML)
+        return _BY_NAME["rdfxml"]
     return next((f for f in FORMATS if f.extension == ext), None)
 
 

@@ -29,7 +29,7 @@ from ..namespaces import prefixes_for
 from .enrich import skolemize
 from .validate import ValidationReport
 
-__all__ = ["Release", "freeze", "rebase_text", "canonical_nquads", "to_oxigraph_quads", "DUMP_NAME", "DUMP_FORMATS", "MANIFEST"]
+__all__ = ["Release", "freeze", "rebase_text", "write_release_file", "canonical_nquads", "to_oxigraph_quads", "DUMP_NAME", "DUMP_FORMATS", "MANIFEST"]
 
 DUMP_NAME = "htkg"
 DUMP_FORMATS = ("nquads", "trig", "turtle", "ntriples", "rdfxml", "jsonld")
@@ -106,10 +106,10 @@ def freeze(ds: Dataset, report: ValidationReport, out: Path, *, base_iri: str = 
             fmt = by_name(name)
             data = nq if name == "nquads" else _serialize(quads, name, prefixes)
             rel = f"dumps/{DUMP_NAME}.{fmt.extension}"
-            files.append(_write(tmp, rel, data, fmt.media_type, name))
-            files.append(_write(tmp, rel + ".gz", _gzip(data), "application/gzip", name, encoding="gzip"))
+            files.append(write_release_file(tmp, rel, data, fmt.media_type, name))
+            files.append(write_release_file(tmp, rel + ".gz", _gzip(data), "application/gzip", name, encoding="gzip"))
         context = json.dumps({"@context": prefixes}, indent=2, sort_keys=True).encode() + b"\n"
-        files.append(_write(tmp, "dumps/context.jsonld", context, "application/ld+json", "context"))
+        files.append(write_release_file(tmp, "dumps/context.jsonld", context, "application/ld+json", "context"))
         step("validation report")
         files.extend(_write_report(tmp, report, base_iri, version, prefixes))
         manifest = {
@@ -208,7 +208,7 @@ def _gzip(data: bytes) -> bytes:
     return buf.getvalue()
 
 
-def _write(root: Path, rel: str, data: bytes, media_type: str, fmt: str, encoding: str | None = None) -> dict:
+def write_release_file(root: Path, rel: str, data: bytes, media_type: str, fmt: str, encoding: str | None = None) -> dict:
     path = root / rel
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
@@ -232,7 +232,7 @@ def _write_report(root: Path, report: ValidationReport, base: str, version: str,
     quads = sorted(to_oxigraph_quads(rds), key=str)
     triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
     data = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
-    entries = [_write(root, "quality/report.ttl", data, "text/turtle", "turtle")]
+    entries = [write_release_file(root, "quality/report.ttl", data, "text/turtle", "turtle")]
     rel = base + "release/" + version
     ttl = f"""@prefix dqv: <http://www.w3.org/ns/dqv#> .
 @prefix oa: <http://www.w3.org/ns/oa#> .
@@ -254,7 +254,7 @@ def _write_report(root: Path, report: ValidationReport, base: str, version: str,
 htkg:shaclConformance a dqv:Metric ; dqv:expectedDataType xsd:boolean .
 htkg:shaclViolationCount a dqv:Metric ; dqv:expectedDataType xsd:integer .
 """
-    entries.append(_write(root, "quality/summary.ttl", ttl.encode(), "text/turtle", "turtle"))
+    entries.append(write_release_file(root, "quality/summary.ttl", ttl.encode(), "text/turtle", "turtle"))
     return entries
 
 

@@ -11,9 +11,11 @@ from typing import Callable
 
 from rdflib import Dataset
 
+from ..config import Settings
 from ..errors import ValidationFailed
 from ..dataset.queries import load_queries
 from ..iris import DEFAULT_BASE
+from ..publish.metadata import release_writers
 from ..publish.queries_rdf import add_queries_graph
 from .compile import compile_project
 from .freeze import Release, freeze, rebase_text
@@ -61,9 +63,12 @@ def release_date_of(root: Path, env: dict | None = None) -> str | None:
         return None
 
 
-def build_release(root: Path, out: Path, *, base_iri: str = DEFAULT_BASE,
+def build_release(root: Path, out: Path, *, settings: Settings | None = None,
                   progress: Callable[[str], None] | None = None, extra_writers=None) -> tuple[Release, ValidationReport]:
-    """Parse → enrich → validate → freeze. Invalid data raises ValidationFailed and writes nothing."""
+    """Parse → enrich → validate → freeze, with VoID, DCAT and data.json. Invalid data raises
+    ValidationFailed and writes nothing."""
+    settings = settings or Settings()
+    base_iri = settings.base_iri
     checked = check_project(root, progress, base_iri=base_iri)
     if not checked.report.conforms:
         raise ValidationFailed(checked.report)
@@ -84,7 +89,7 @@ def build_release(root: Path, out: Path, *, base_iri: str = DEFAULT_BASE,
             "sources": [f"sources/{p.name}" for p in checked.files.sources],
         }
 
-    writers = [copy_curated] + list(extra_writers or [])
+    writers = [copy_curated, *release_writers(settings), *(extra_writers or [])]
     release = freeze(checked.dataset, checked.report, out, base_iri=base_iri,
                      release_date=release_date_of(root), inputs_sha256=checked.files.digest(),
                      extra_writers=writers, progress=progress)

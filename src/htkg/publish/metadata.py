@@ -7,12 +7,11 @@ Counts come from the statistics the build computed once (``manifest["statistics"
 resources and labels from the store. No Flask here.
 
 ``release_writers(settings)`` is what ``htkg build`` calls to write ``void.ttl``, ``catalog.ttl`` and
-``data.json`` into the release (see ``htkg.cli._metadata_writers``).
+``data.json`` into the release (``htkg.build.pipeline.build_release`` adds them to every build).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Mapping
@@ -402,6 +401,7 @@ def release_writers(settings) -> list:
     """Writers for ``freeze(extra_writers=…)``: ``void.ttl``, ``catalog.ttl``, ``data.json`` in the release."""
 
     def write_metadata(tmp: Path, manifest: dict, quads) -> None:
+        from ..build.freeze import write_release_file
         from ..store.oxigraph import OxigraphStore
         store = OxigraphStore.from_quads(quads)
         ctx = MetadataContext(manifest, store, manifest["base_iri"], settings)
@@ -412,8 +412,6 @@ def release_writers(settings) -> list:
              "application/json", "data.json"),
         ]
         for rel, data, media_type, fmt in documents:
-            (tmp / rel).write_bytes(data)
-            manifest["files"].append({"path": rel, "format": fmt, "media_type": media_type, "bytes": len(data),
-                                      "sha256": hashlib.sha256(data).hexdigest()})
+            manifest["files"].append(write_release_file(tmp, rel, data, media_type, fmt))
 
     return [write_metadata]

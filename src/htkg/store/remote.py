@@ -27,7 +27,7 @@ import pyoxigraph as ox
 from SPARQLWrapper import POST, POSTDIRECTLY, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
-from ..errors import QueryError, QuerySyntaxError, QueryTimeout, StoreError, StoreUnavailable
+from ..errors import QueryError, QueryTimeout, StoreError, StoreUnavailable
 from .base import QueryResult, Term, term_from_json
 from .oxigraph import syntax_error
 

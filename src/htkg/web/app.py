@@ -67,8 +67,5 @@ def _isolated(store, settings: Settings, release, metrics: Metrics):
 
 
 def _open_store(settings: Settings, release):
-    try:
-        from ..store.factory import open_store
-    except ImportError:
-        return release.open_store(settings.store_path)
+    from ..store.factory import open_store
     return open_store(settings, release)
