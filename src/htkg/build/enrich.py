@@ -80,31 +80,38 @@ def enrich(ds: Dataset, sources: dict[URIRef, tuple[Path, str]] | None = None) -
     for graph in list(ds.graphs()):
         if graph.identifier in (ONTOLOGY_GRAPH,):
             continue
-        size = -1
-        while len(graph) != size:  # to a fixpoint: an inverse may have superproperties of its own
-            size = len(graph)
-            _materialize(graph, ontology)
+        _materialize(graph, ontology)
     _cite(ds, sources or {})
     _stated_in(ds)
     return ds
 
 
 def _materialize(graph, ont: Ontology) -> None:
-    added = []
-    for s, p, o in graph:
+    """To a fixpoint, looking at each triple once: a derived triple (an inverse may have superproperties
+    of its own) is queued only when it is new."""
+    todo = list(graph)
+    while todo:
+        new = []
+        for t in _derived(todo, ont):
+            if t not in graph:
+                graph.add(t)
+                new.append(t)
+        todo = new
+
+
+def _derived(triples, ont: Ontology):
+    for s, p, o in triples:
         if p == RDF.type and isinstance(o, URIRef):
-            added.extend((s, RDF.type, c) for c in ont.superclasses.get(o, ()))
+            yield from ((s, RDF.type, c) for c in ont.superclasses.get(o, ()))
             continue
         if p == SKOS.prefLabel:
-            added.append((s, RDFS.label, o))
-            added.append((s, SCHEMA.name, o))
+            yield s, RDFS.label, o
+            yield s, SCHEMA.name, o
         props = {p} | ont.superproperties.get(p, set())
-        added.extend((s, q, o) for q in props if q != p)
+        yield from ((s, q, o) for q in props if q != p)
         if isinstance(o, (URIRef, BNode)):
             for q in props:
-                added.extend((o, inv, s) for inv in ont.inverses.get(q, ()))
-    for t in added:
-        graph.add(t)
+                yield from ((o, inv, s) for inv in ont.inverses.get(q, ()))
 
 
 def quote_position(text: str, quote: str) -> int | None:
