@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Protocol, runtime_checkable
+from typing import IO, Iterable, Mapping, Protocol, runtime_checkable
 
 import pyoxigraph as ox
 
@@ -76,14 +76,18 @@ def term_from_json(b: dict) -> Term:
     return ox.Literal(b["value"])
 
 
-def serialize_triples(triples, fmt: Format, prefixes: Mapping[str, str] | None = None) -> bytes:
-    """Triples in an RDF format; TriG and N-Quads put them in the default graph."""
+def serialize_triples(triples, fmt: Format, prefixes: Mapping[str, str] | None = None,
+                      output: IO[bytes] | None = None) -> bytes | None:
+    """Triples in an RDF format; TriG and N-Quads put them in the default graph.
+
+    The bytes, or with ``output`` nothing: they are written there as ``triples`` is read.
+    """
     kind = getattr(ox.RdfFormat, fmt.oxigraph)
     if fmt.named_graphs:
-        triples = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]
+        triples = (ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples)
     if fmt.name in ("turtle", "trig", "rdfxml"):
-        return ox.serialize(triples, format=kind, prefixes=dict(prefixes or {}))
-    return ox.serialize(triples, format=kind)
+        return ox.serialize(triples, output, format=kind, prefixes=dict(prefixes or {}))
+    return ox.serialize(triples, output, format=kind)
 
 
 @runtime_checkable

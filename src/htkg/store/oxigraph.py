@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import os
 import shutil
+from itertools import islice
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
+from typing import IO, Callable, Iterable, Mapping
 
 import pyoxigraph as ox
 
 from ..errors import QuerySyntaxError, ReleaseError, StoreError
-from .base import QueryResult, Term
+from ..formats import Format
+from .base import QueryResult, Term, serialize_triples
 
-__all__ = ["OxigraphStore", "run_query", "syntax_error", "load_on_disk"]
+__all__ = ["OxigraphStore", "run_query", "syntax_error", "load_on_disk", "page_of", "serialize_result"]
 
 
 def syntax_error(exc: SyntaxError, query: str) -> QuerySyntaxError:
@@ -61,15 +63,34 @@ def to_result(result) -> QueryResult:
     if isinstance(result, ox.QueryTriples):
         return QueryResult("graph", triples=list(result))
     variables = [v.value for v in result.variables]
-    rows = []
-    for sol in result:
-        row = {}
-        for v in variables:
-            term = sol[v]
-            if term is not None:
-                row[v] = term
-        rows.append(row)
-    return QueryResult("select", variables=variables, rows=rows)
+    return QueryResult("select", variables=variables, rows=[_row(sol, variables) for sol in result])
+
+
+def _row(solution, variables: list[str]) -> dict[str, Term]:
+    return {v: solution[v] for v in variables if solution[v] is not None}
+
+
+def page_of(result, offset: int, limit: int) -> tuple[QueryResult, bool]:
+    """Rows (or triples) ``offset`` to ``offset + limit`` of a SELECT or graph result, and whether more follow.
+
+    Reads one row past the page and no further, so a page of a huge result costs the rows before it.
+    """
+    if isinstance(result, ox.QueryTriples):
+        triples = list(islice(result, offset, offset + limit + 1))
+        return QueryResult("graph", triples=triples[:limit]), len(triples) > limit
+    variables = [v.value for v in result.variables]
+    rows = [_row(sol, variables) for sol in islice(result, offset, offset + limit + 1)]
+    return QueryResult("select", variables=variables, rows=rows[:limit]), len(rows) > limit
+
+
+def serialize_result(result, fmt: Format, output: IO[bytes], prefixes: Mapping[str, str] | None = None) -> None:
+    """Write a pyoxigraph result (or a :class:`QueryResult`) to ``output`` as the engine produces it."""
+    if isinstance(result, QueryResult):
+        output.write(result.serialize(fmt, prefixes))
+    elif isinstance(result, ox.QueryTriples):
+        serialize_triples(result, fmt, prefixes, output=output)
+    else:
+        result.serialize(output, format=getattr(ox.QueryResultsFormat, fmt.oxigraph))
 
 
 class _CountingReader:

@@ -7,6 +7,15 @@ release's store opened once. A query is sent to an idle child; when the time lim
 is killed and a fresh one takes its place; a child that dies answers a clear error. The server
 worker itself never runs a query.
 
+Results stream: the child serializes as the engine produces solutions and sends the bytes in chunks
+of :data:`CHUNK_BYTES`. An answer that fits in the first chunk comes back whole (:attr:`Answer.body`);
+a larger one comes back as its first chunk and an :class:`AnswerStream` of the rest, which holds the
+child (and its concurrency slot) until it is read to the end or closed. The time limit covers the
+whole answer: when it passes mid-stream the child is killed and the stream raises, so the server
+cuts the connection without the final chunk. Closing a stream early (the client went away) tells the
+child to stop and takes it back into the pool once it has (or kills it if it does not, within a
+second).
+
 :class:`QueryExecutor` implements the :class:`~htkg.store.base.Store` protocol (``query()`` returns a
 :class:`~htkg.store.base.QueryResult`, with the time limit), so every page that queries through
 ``site().store`` gets the same protection; the endpoint uses :meth:`QueryExecutor.query_serialized`
@@ -33,13 +42,16 @@ from ..errors import QueryError, QueryRefused, QuerySyntaxError, QueryTimeout, Q
 from ..formats import Format, by_name
 from ..store.base import QueryResult, Term
 
-__all__ = ["QueryExecutor", "Answer", "QueryCrashed"]
+__all__ = ["QueryExecutor", "Answer", "AnswerStream", "QueryCrashed", "CHUNK_BYTES"]
 
 log = logging.getLogger("htkg.web.executor")
 
 # the policy parser (pyparsing) recurses per triple pattern and per nesting level: give it room
 _CHILD_STACK_BYTES = 256 * 1024 * 1024
 _CHILD_RECURSION = 40_000
+CHUNK_BYTES = 64 * 1024
+_CANCEL = "cancel"       # parent → child, mid-stream: stop serializing
+_DRAIN_SECONDS = 1.0     # how long a cancelled child may take to stop before it is killed
 
 
 class QueryCrashed(QueryError):
@@ -55,11 +67,68 @@ class QueryCrashed(QueryError):
 
 @dataclass(frozen=True)
 class Answer:
-    """What the child sends back: the query form, the format used (None: no format fits), the bytes."""
+    """What the child sends back: the query form, the format used (None: no format fits), the bytes.
+
+    ``body`` is the whole answer, or when ``stream`` is set its first chunk: iterate ``stream`` for
+    the rest (and close it when not read to the end).
+    """
 
     form: str
     format: Format | None
     body: bytes
+    stream: "AnswerStream | None" = None
+    more: bool | None = None     # a page (``query_page``): whether rows follow it
+
+    def read(self) -> bytes:
+        """The whole body (reads the stream to its end: for answers known to be small)."""
+        if self.stream is None:
+            return self.body
+        with contextlib.closing(self.stream):
+            return self.body + b"".join(self.stream)
+
+
+class _Cancelled(Exception):
+    """Raised from the child's writer when the parent asks it to stop mid-stream."""
+
+
+class _PipeWriter:
+    """A binary file for pyoxigraph's serializers that sends what it is given in chunks over the pipe.
+
+    The first chunk goes as ``("ok", form, format, more, bytes, done)``, the next ones as ``("chunk", bytes)``
+    and the tail as ``("end", bytes)``. After each chunk it looks for a cancel from the parent.
+    """
+
+    def __init__(self, conn, form: str, fmt_name: str | None, more: bool | None):
+        self.conn, self.header = conn, (form, fmt_name, more)
+        self.buffer = bytearray()
+        self.started = False
+
+    def write(self, data) -> int:
+        self.buffer += data
+        while len(self.buffer) >= CHUNK_BYTES:
+            self._send(bytes(self.buffer[:CHUNK_BYTES]))
+            del self.buffer[:CHUNK_BYTES]
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def finish(self) -> None:
+        tail = bytes(self.buffer)
+        self.buffer.clear()
+        if self.started:
+            self.conn.send(("end", tail))
+        else:
+            self.conn.send(("ok", *self.header, tail, True))
+
+    def _send(self, data: bytes) -> None:
+        if self.started:
+            self.conn.send(("chunk", data))
+        else:
+            self.conn.send(("ok", *self.header, data, False))
+            self.started = True
+        if self.conn.poll() and self.conn.recv() == _CANCEL:
+            raise _Cancelled()
 
 
 # --------------------------------------------------------------------------------------------------
@@ -99,20 +168,31 @@ def _serve(conn, release_path: str, store_path: str | None, memory_mb: int) -> N
             request = conn.recv()
         except (EOFError, OSError):
             return
+        if request == _CANCEL:   # came after the stream it was meant for had ended
+            continue
         try:
-            conn.send(("ok",) + _answer(store, graphs, **request))
-        except QuerySyntaxError as exc:
-            conn.send(("syntax", exc.detail, exc.position.line, exc.position.column, exc.snippet))
-        except QueryRefused as exc:
-            conn.send(("refused", exc.message, exc.hint, exc.status))
-        except MemoryError:
-            conn.send(("store", "the query needed more memory than this server allows"))
-        except Exception as exc:  # reported to the client as a store error; the child stays usable
-            conn.send(("store", f"{type(exc).__name__}: {exc}"))
+            _answer(conn, store, graphs, **request)
+        except _Cancelled:
+            conn.send(("cancelled",))
+        except Exception as exc:  # reported to the client; the child stays usable
+            _report(conn, exc)
 
 
-def _answer(store, graphs, *, text, bindings, default_graphs, named_graphs, result_format,
-            graph_format, check, prefixes) -> tuple:
+def _report(conn, exc: Exception) -> None:
+    """An error as a message: the parent raises it (or, mid-stream, cuts the answer)."""
+    if isinstance(exc, QuerySyntaxError):
+        conn.send(("syntax", exc.detail, exc.position.line, exc.position.column, exc.snippet))
+    elif isinstance(exc, QueryRefused):
+        conn.send(("refused", exc.message, exc.hint, exc.status))
+    elif isinstance(exc, MemoryError):
+        conn.send(("store", "the query needed more memory than this server allows"))
+    else:
+        conn.send(("store", f"{type(exc).__name__}: {exc}"))
+
+
+def _answer(conn, store, graphs, *, text, bindings, default_graphs, named_graphs, result_format,
+            graph_format, check, prefixes, page) -> None:
+    """Evaluate, then serialize into the pipe as the engine produces (``page``: only rows offset…offset+limit)."""
     from ..store.oxigraph import run_query
     from .policy import check_query
     own_dataset = False
@@ -137,12 +217,15 @@ def _answer(store, graphs, *, text, bindings, default_graphs, named_graphs, resu
     else:
         form = "ask" if isinstance(result, ox.QueryBoolean) else "select"
         fmt = by_name(result_format) if result_format else None
-    if fmt is None:
-        return form, None, b""
-    if form == "graph":
-        from ..store.base import serialize_triples
-        return form, fmt.name, serialize_triples(list(result), fmt, prefixes)
-    return form, fmt.name, result.serialize(format=getattr(ox.QueryResultsFormat, fmt.oxigraph))
+    more = None
+    if page is not None and form != "ask":
+        from ..store.oxigraph import page_of
+        result, more = page_of(result, *page)
+    writer = _PipeWriter(conn, form, fmt.name if fmt else None, more)
+    if fmt is not None:
+        from ..store.oxigraph import serialize_result
+        serialize_result(result, fmt, writer, prefixes)
+    writer.finish()
 
 
 # --------------------------------------------------------------------------------------------------
@@ -198,8 +281,12 @@ class _Child:
         with _without_main():
             self.process.start()
         child_conn.close()
+        self.killed = False
 
     def kill(self) -> None:
+        if self.killed:
+            return
+        self.killed = True
         if self.process.is_alive():
             self.process.kill()
         self.process.join(timeout=10)
@@ -242,14 +329,20 @@ class QueryExecutor:
               default_graphs: Iterable[str] | None = None, named_graphs: Iterable[str] | None = None,
               timeout: float | None = None) -> QueryResult:
         """Evaluate in a child under the time limit (no read-only check: for the site's own queries)."""
-        from ..store.oxigraph import to_result
         answer = self.query_serialized(sparql, bindings=bindings, default_graphs=default_graphs,
                                        named_graphs=named_graphs, timeout=timeout, check=False,
                                        result_format=by_name("json"), graph_format=by_name("ntriples"))
-        if answer.form == "graph":
-            quads = ox.parse(answer.body, format=ox.RdfFormat.N_TRIPLES)
-            return QueryResult("graph", triples=[ox.Triple(q.subject, q.predicate, q.object) for q in quads])
-        return to_result(ox.parse_query_results(answer.body, format=ox.QueryResultsFormat.JSON))
+        return _parsed(answer)
+
+    def query_page(self, sparql: str, *, offset: int, limit: int,
+                   bindings: Mapping[str, Term] | None = None) -> tuple[QueryResult, bool]:
+        """Rows ``offset`` to ``offset + limit`` of a SELECT (triples of a CONSTRUCT), and whether more follow.
+
+        The child reads the rows before the page and one after it, and sends only the page.
+        """
+        answer = self.query_serialized(sparql, bindings=bindings, check=False, page=(offset, limit),
+                                       result_format=by_name("json"), graph_format=by_name("ntriples"))
+        return _parsed(answer), bool(answer.more)
 
     def graphs(self) -> dict[str, int]:
         return self.store.graphs()
@@ -279,54 +372,70 @@ class QueryExecutor:
     def query_serialized(self, sparql: str, *, result_format: Format | None, graph_format: Format | None,
                          bindings: Mapping[str, Term] | None = None, default_graphs: Iterable[str] | None = None,
                          named_graphs: Iterable[str] | None = None, timeout: float | None = None,
-                         check: bool = True, prefixes: Mapping[str, str] | None = None) -> Answer:
-        """Policy check (``check``), evaluation and serialization in a child, within the time limit."""
+                         check: bool = True, prefixes: Mapping[str, str] | None = None,
+                         page: tuple[int, int] | None = None) -> Answer:
+        """Policy check (``check``), evaluation and serialization in a child, within the time limit.
+
+        A large answer comes with a :class:`AnswerStream` (see :class:`Answer`), which keeps the
+        child and the concurrency slot until it ends or is closed.
+        """
         limit = self.limit(timeout)
         if not self._slots.acquire(timeout=1.0):
             self._count("refusals", reason="busy")
             raise QueryTooBusy(self.max_concurrent)
+        answer = None
         try:
-            return self._run(limit, {
+            answer = self._run(limit, {
                 "text": sparql, "bindings": dict(bindings) if bindings else None,
                 "default_graphs": list(default_graphs) if default_graphs is not None else None,
                 "named_graphs": list(named_graphs) if named_graphs is not None else None,
                 "result_format": result_format.name if result_format else None,
                 "graph_format": graph_format.name if graph_format else None,
-                "check": check, "prefixes": dict(prefixes or {}),
+                "check": check, "prefixes": dict(prefixes or {}), "page": page,
             })
+            return answer
         finally:
-            self._slots.release()
+            if answer is None or answer.stream is None:
+                self._slots.release()
 
     def _run(self, limit: float, request: dict) -> Answer:
+        deadline = time.monotonic() + limit
         child = self._take()
         try:
-            child.conn.send(request)
-            if not child.conn.poll(limit):
+            with contextlib.suppress(OSError):   # a child that died idle: _receive says how
+                child.conn.send(request)
+            reply = self._receive(child, deadline, limit)
+        except BaseException:
+            child.kill()   # already done when it was late or died; in any other case its state is unknown
+            raise
+        kind = reply[0]
+        if kind == "ok":
+            _, form, fmt_name, more, body, done = reply
+            fmt = by_name(fmt_name) if fmt_name else None
+            if done:
+                self._give_back(child)
+                return Answer(form, fmt, body, more=more)
+            self._count("streams")
+            return Answer(form, fmt, body, AnswerStream(self, child, deadline, limit), more=more)
+        self._give_back(child)
+        raise _error(reply)
+
+    def _receive(self, child: _Child, deadline: float, limit: float) -> tuple:
+        """The child's next message by the deadline; kills it (and raises) when it is late or dead."""
+        try:
+            # strictly by the clock: a child ahead of a slow client does not earn it more time
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not child.conn.poll(remaining):
                 child.kill()
-                child = None
                 self._count("timeouts")
                 raise QueryTimeout(limit)
-            reply = child.conn.recv()
-        except (EOFError, OSError, BrokenPipeError):
-            how = child.how_it_died() if child else "unknown"
-            if child:
-                child.kill()
-                child = None
+            return child.conn.recv()
+        except (EOFError, OSError):
+            how = child.how_it_died()
+            child.kill()
             self._count("crashes")
             log.warning("query process died (%s); starting a new one", how)
             raise QueryCrashed(how, self.memory_mb) from None
-        finally:
-            if child is not None:
-                self._give_back(child)
-        kind = reply[0]
-        if kind == "ok":
-            _, form, fmt_name, body = reply
-            return Answer(form, by_name(fmt_name) if fmt_name else None, body)
-        if kind == "syntax":
-            raise QuerySyntaxError(*reply[1:])
-        if kind == "refused":
-            raise QueryRefused(reply[1], hint=reply[2], status=reply[3])
-        raise StoreError(f"the query failed in the store: {reply[1]}")
 
     def _take(self) -> _Child:
         dead, found = [], None
@@ -346,6 +455,8 @@ class QueryExecutor:
         return _Child(self._ctx, self.release_path, self.store_path, self.memory_mb)
 
     def _give_back(self, child: _Child) -> None:
+        if child.killed:
+            return
         with _IDLE_LOCK:
             idle = _IDLE.setdefault(self._key, [])
             if len(idle) < self.max_concurrent:
@@ -356,3 +467,83 @@ class QueryExecutor:
     def _count(self, name: str, **labels) -> None:
         if self.metrics is not None:
             self.metrics.inc(f"query_{name}", **labels)
+
+
+class AnswerStream:
+    """The rest of a large answer, chunk by chunk as the child sends it; holds the child until closed.
+
+    Iterating raises :class:`QueryTimeout` when the time limit passes, :class:`QueryCrashed` when the
+    child dies, and a :class:`StoreError` when the engine fails: the answer is then incomplete.
+    """
+
+    def __init__(self, executor: QueryExecutor, child: _Child, deadline: float, limit: float):
+        self._executor, self._child = executor, child
+        self._deadline, self._limit = deadline, limit
+
+    def __iter__(self) -> "AnswerStream":
+        return self
+
+    def __next__(self) -> bytes:
+        if self._child is None:
+            raise StopIteration
+        try:
+            reply = self._executor._receive(self._child, self._deadline, self._limit)
+        except BaseException:
+            self._child.kill()
+            self._release()
+            raise
+        if reply[0] == "chunk":
+            return reply[1]
+        self._release()
+        if reply[0] == "end":
+            if reply[1]:
+                return reply[1]
+            raise StopIteration
+        raise _error(reply)
+
+    def close(self) -> None:
+        """Stop the child (the client went away): back into the pool once it has stopped, else killed."""
+        child = self._child
+        if child is None:
+            return
+        try:
+            child.conn.send(_CANCEL)
+            deadline = time.monotonic() + _DRAIN_SECONDS
+            while child.conn.poll(max(0.0, deadline - time.monotonic())):
+                if child.conn.recv()[0] != "chunk":   # "cancelled", "end" or an error: it is idle again
+                    break
+            else:
+                child.kill()
+        except (EOFError, OSError):
+            child.kill()
+        self._executor._count("stream_cancels")
+        self._release()
+
+    def _release(self) -> None:
+        child, self._child = self._child, None
+        if child is not None:
+            self._executor._give_back(child)
+            self._executor._slots.release()
+
+    def __del__(self):  # a response dropped without being sent still frees its child
+        with contextlib.suppress(Exception):
+            self.close()
+
+
+def _error(reply: tuple) -> Exception:
+    kind = reply[0]
+    if kind == "syntax":
+        return QuerySyntaxError(*reply[1:])
+    if kind == "refused":
+        return QueryRefused(reply[1], hint=reply[2], status=reply[3])
+    return StoreError(f"the query failed in the store: {reply[1]}")
+
+
+def _parsed(answer: Answer) -> QueryResult:
+    """A JSON or N-Triples answer as a :class:`QueryResult`."""
+    from ..store.oxigraph import to_result
+    body = answer.read()
+    if answer.form == "graph":
+        quads = ox.parse(body, format=ox.RdfFormat.N_TRIPLES)
+        return QueryResult("graph", triples=[ox.Triple(q.subject, q.predicate, q.object) for q in quads])
+    return to_result(ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON))

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import zlib
 from email.utils import format_datetime, parsedate_to_datetime
 import datetime as dt
 
 from flask import Flask, Response, request
 
+from ..errors import QueryParameterError
 from ..formats import Format, negotiate, by_extension, by_name
 from .errors import error_response
 from .site import site
 
-__all__ = ["install", "choose_format", "cacheable", "not_acceptable", "behind_proxy", "compressible"]
+__all__ = ["install", "choose_format", "cacheable", "not_modified", "not_acceptable", "behind_proxy",
+           "compressible", "page_param", "PAGE_PARAM"]
 
 _GZIP_MIN = 500
+PAGE_PARAM = "page"   # the page of an HTML view's results, from 1
 _GZIP_SUFFIX = "-gz"   # a gzipped body is another representation: its ETag differs
 
 
@@ -36,7 +40,11 @@ def install(app: Flask) -> None:
     def _gzip(resp: Response) -> Response:
         if not _wants_gzip(resp):
             return resp
-        resp.set_data(gzip.compress(resp.get_data(), compresslevel=6, mtime=0))
+        if resp.is_streamed:
+            resp.response = _GzipStream(resp.response)
+            resp.headers.pop("Content-Length", None)
+        else:
+            resp.set_data(gzip.compress(resp.get_data(), compresslevel=6, mtime=0))
         resp.headers["Content-Encoding"] = "gzip"
         resp.vary.add("Accept-Encoding")
         etag, weak = resp.get_etag()
@@ -54,13 +62,50 @@ def compressible(mimetype: str | None) -> bool:
 
 
 def _wants_gzip(resp: Response) -> bool:
-    if resp.direct_passthrough or resp.is_streamed or resp.status_code < 200 or resp.status_code in (204, 304):
+    if resp.direct_passthrough or resp.status_code < 200 or resp.status_code in (204, 304):
         return False
     if "Content-Encoding" in resp.headers or not compressible(resp.mimetype):
         return False
     if request.accept_encodings.quality("gzip") <= 0:  # absent, or "gzip;q=0"
         return False
-    return (resp.content_length or len(resp.get_data())) >= _GZIP_MIN
+    return resp.is_streamed or (resp.content_length or len(resp.get_data())) >= _GZIP_MIN
+
+
+class _GzipStream:
+    """A streamed body gzipped as it goes: each chunk is flushed, so the client gets it without waiting.
+
+    ``close()`` is passed on (it frees what produces the body). A body cut short lacks the gzip trailer.
+    """
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def __iter__(self):
+        z = zlib.compressobj(6, zlib.DEFLATED, 31)   # 31: the gzip container
+        for chunk in self.inner:
+            out = z.compress(chunk) + z.flush(zlib.Z_SYNC_FLUSH)
+            if out:
+                yield out
+        yield z.flush()
+
+    def close(self) -> None:
+        close = getattr(self.inner, "close", None)
+        if close is not None:
+            close()
+
+
+def page_param(last: int, *, hint: str = "") -> int:
+    """``?page=`` of an HTML view, from 1 to ``last`` (1 when absent); else a 400 naming the parameter."""
+    given = request.args.getlist(PAGE_PARAM)
+    if not given:
+        return 1
+    if len(given) > 1:
+        raise QueryParameterError(PAGE_PARAM, f"given {len(given)} times; give it once")
+    raw = given[0].strip()
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 12 and 1 <= int(raw) <= last):
+        raise QueryParameterError(PAGE_PARAM, f"expected a page number from 1 to {last}, got {given[0][:40]!r}"
+                                  + (f" ({hint})" if hint else ""))
+    return int(raw)
 
 
 def behind_proxy(wsgi_app):
@@ -111,15 +156,20 @@ def _last_modified() -> dt.datetime | None:
         return None
 
 
-def cacheable(resp: Response, *, vary_accept: bool = True, key: str = "") -> Response:
-    """ETag/Last-Modified from the release; 304 on a matching If-None-Match/If-Modified-Since."""
+def _validators(vary_accept: bool, key: str) -> tuple[str, dt.datetime | None]:
+    """The ETag and Last-Modified of the request's answer: from the release, the URL, Accept and ``key``."""
     s = site()
     seed = f"{s.version}|{request.full_path}|{request.headers.get('Accept', '') if vary_accept else ''}|{key}"
     if request.method == "POST":
         seed += "|" + hashlib.sha256(request.get_data()).hexdigest()
-    etag = hashlib.sha256(seed.encode()).hexdigest()[:24]
+    return hashlib.sha256(seed.encode()).hexdigest()[:24], _last_modified()
+
+
+def cacheable(resp: Response, *, vary_accept: bool = True, key: str = "") -> Response:
+    """ETag/Last-Modified from the release; 304 on a matching If-None-Match/If-Modified-Since."""
+    s = site()
+    etag, modified = _validators(vary_accept, key)
     resp.set_etag(etag)
-    modified = _last_modified()
     if modified:
         resp.headers["Last-Modified"] = format_datetime(modified, usegmt=True)
     resp.headers["Cache-Control"] = f"public, max-age={s.settings.cache_max_age}"
@@ -130,8 +180,17 @@ def cacheable(resp: Response, *, vary_accept: bool = True, key: str = "") -> Res
         for h in ("ETag", "Last-Modified", "Cache-Control", "Vary"):
             if h in resp.headers:
                 not_mod.headers[h] = resp.headers[h]
+        resp.close()   # a streamed body is not going to be sent: free what produces it
         return not_mod
     return resp
+
+
+def not_modified(*, vary_accept: bool = True, key: str = "") -> Response | None:
+    """The 304 that :func:`cacheable` would give, decided before the answer is computed (else None)."""
+    etag, modified = _validators(vary_accept, key)
+    if not _not_modified(etag, modified):
+        return None
+    return cacheable(Response(status=200), vary_accept=vary_accept, key=key)
 
 
 def _not_modified(etag: str, modified: dt.datetime | None) -> bool:

@@ -20,7 +20,7 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from ..errors import QueryRefused
 from ..formats import RDF_DATASET_FORMATS, RDF_GRAPH_FORMATS, RESULT_FORMATS, Format, by_name, negotiate
 from ..publish.service import service_description
-from .http import cacheable, not_acceptable
+from .http import cacheable, not_acceptable, not_modified
 from .policy import check_graphs, check_query, refuse_update
 from .site import site
 
@@ -144,7 +144,12 @@ def _answer(query: str, params: dict[str, list[str]]) -> Response:
     key = (s.version, query, tuple(default) if default is not None else None,
            tuple(named) if named is not None else None,
            result_fmt.name if result_fmt else None, graph_fmt.name if graph_fmt else None)
+    etag_key = "|".join(str(k) for k in key[2:])
+    unchanged = not_modified(key=etag_key)   # before any work: the release, hence the answer, is the same
+    if unchanged is not None:
+        return unchanged
     cached = cache.get(key)
+    stream = None
     if cached is not None:
         form, fmt_name, body = cached
         if metrics:
@@ -152,26 +157,61 @@ def _answer(query: str, params: dict[str, list[str]]) -> Response:
     else:
         if metrics:
             metrics.inc("query_cache_misses")
-        form, fmt_name, body = _evaluate(query, graphs, default, named, result_fmt, graph_fmt, timeout)
-        if fmt_name is not None:
+        form, fmt_name, body, stream = _evaluate(query, graphs, default, named, result_fmt, graph_fmt, timeout)
+        if fmt_name is not None and stream is None:
             cache.put(key, (form, fmt_name, body))
     if fmt_name is None:
+        if stream is not None:
+            stream.close()
         return not_acceptable(GRAPH_RESULT_FORMATS if form == "graph" else RESULT_FORMATS)
     fmt = by_name(fmt_name)
-    resp = Response(body, content_type=fmt.content_type)
+    if stream is None:
+        resp = Response(body, content_type=fmt.content_type)
+    else:
+        resp = Response(_Streamed(body, stream, cache.max_body, lambda whole: cache.put(key, (form, fmt_name, whole))),
+                        content_type=fmt.content_type)
     if fmt.media_type in _TEXT:
         resp.headers["Content-Type"] = f"{fmt.media_type}; charset=utf-8"
-    return cacheable(resp, key="|".join(str(k) for k in key[2:]))
+    return cacheable(resp, key=etag_key)
+
+
+class _Streamed:
+    """The body of a large answer: its first chunk, then the stream, sent as the query process writes it.
+
+    The server calls ``close()`` when the response ends or the client goes away, which frees the query
+    process. A body that turns out no larger than the cache's limit is remembered once complete.
+    """
+
+    def __init__(self, first: bytes, stream, keep_up_to: int, remember):
+        self.first, self.stream, self.keep_up_to, self.remember = first, stream, keep_up_to, remember
+
+    def __iter__(self):
+        kept, size = [self.first], len(self.first)
+        yield self.first
+        for chunk in self.stream:
+            if kept is not None:
+                size += len(chunk)
+                if size <= self.keep_up_to:
+                    kept.append(chunk)
+                else:
+                    kept = None
+            yield chunk
+        if kept is not None:
+            self.remember(b"".join(kept))
+
+    def close(self) -> None:
+        self.stream.close()
 
 
 def _evaluate(query, graphs, default, named, result_fmt, graph_fmt, timeout):
+    """``(form, format name, body, stream)``: the stream (or None) gives the rest of a large body."""
     s = site()
     store = s.store
     if hasattr(store, "query_serialized"):
         answer = store.query_serialized(query, result_format=result_fmt, graph_format=graph_fmt,
                                         default_graphs=default, named_graphs=named, timeout=timeout,
                                         prefixes=s.prefixes)
-        return answer.form, (answer.format.name if answer.format else None), answer.body
+        return answer.form, (answer.format.name if answer.format else None), answer.body, answer.stream
     # a store that is not the embedded one (remote): the policy here, its own HTTP time limit there
     check_query(query, graphs)
     limit = s.settings.query_timeout
@@ -179,8 +219,8 @@ def _evaluate(query, graphs, default, named, result_fmt, graph_fmt, timeout):
                          timeout=min(timeout, limit) if timeout else limit)
     fmt = graph_fmt if result.kind == "graph" else result_fmt
     if fmt is None:
-        return result.kind, None, b""
-    return result.kind, fmt.name, result.serialize(fmt, s.prefixes)
+        return result.kind, None, b"", None
+    return result.kind, fmt.name, result.serialize(fmt, s.prefixes), None
 
 
 def _formats(params) -> tuple[Format | None, Format | None]:
