@@ -2,10 +2,15 @@
 
 Parameters come from the query string and are bound as RDF terms by :meth:`NamedQuery.bind` (never
 pasted into the text); a missing, unknown or malformed one is a QueryParameterError → 400 naming it.
+
+A query's page shows its results ``html_row_limit`` rows at a time: ``?page=N`` (1-based, at most
+:data:`MAX_PAGE_OFFSET` rows in) with links to the previous and next pages; only the page's rows
+(and one more, to know whether others follow) are read from the engine.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
@@ -16,14 +21,15 @@ from ..errors import QueryParameterError
 from ..formats import RDF_GRAPH_FORMATS, by_name
 from ..publish.queries_rdf import QUERIES_GRAPH
 from ..iris import DEFAULT_BASE
-from .http import cacheable, choose_format, not_acceptable
+from .http import PAGE_PARAM, cacheable, choose_format, not_acceptable, page_param
 from .openapi import FORMAT_PARAM, offered_formats, openapi_spec
 from .site import site
 
-__all__ = ["bp", "relation_graph"]
+__all__ = ["bp", "relation_graph", "MAX_PAGE_OFFSET"]
 
 bp = Blueprint("queries", __name__)
 CATALOG_FORMATS = (by_name("html"),) + RDF_GRAPH_FORMATS
+MAX_PAGE_OFFSET = 1_000_000   # rows before a page: the engine reads them all to get there
 
 
 def _named(name: str) -> NamedQuery:
@@ -34,10 +40,10 @@ def _named(name: str) -> NamedQuery:
 
 
 def _values() -> dict[str, str]:
-    """The query string minus ``format``; a parameter given twice is an error naming it."""
+    """The query string minus ``format`` and ``page``; a parameter given twice is an error naming it."""
     out = {}
     for key in request.args:
-        if key == FORMAT_PARAM:
+        if key in (FORMAT_PARAM, PAGE_PARAM):
             continue
         values = request.args.getlist(key)
         if len(values) > 1:
@@ -104,25 +110,50 @@ def page(name: str):
     # With nothing given, the page shows the query at work on its example values.
     using_examples = not given and any(p.example for p in q.params)
     values = {p.name: p.example for p in q.params if p.example} if using_examples else given
-    error, result, status = None, None, 200
+    size = s.settings.html_row_limit
+    error, result, status, more = None, None, 200, False
     try:
+        number = page_param(MAX_PAGE_OFFSET // size + 1, hint="for rows further in, download the results")
         bindings = q.bind(values)
     except QueryParameterError as exc:
-        error, status = exc, 400
+        error, status, number = exc, 400, 1
     else:
-        result = s.store.query(q.sparql, bindings=bindings)
-    table = _table(result) if result is not None else None
-    query_string = urlencode({k: v for k, v in values.items() if v})
+        result, more = _page_of(q.sparql, bindings, (number - 1) * size, size)
+    table = _table(result, first=(number - 1) * size, more=more) if result is not None else None
+    kept = {k: v for k, v in values.items() if v}
+    query_string = urlencode(kept)
     downloads = [(f, url_for("queries.api_query", name=name) + "?" + urlencode(
-        {**{k: v for k, v in values.items() if v}, FORMAT_PARAM: f.name})) for f in offered_formats(q)]
+        {**kept, FORMAT_PARAM: f.name})) for f in offered_formats(q)]
+    pages = {"number": number,
+             "previous": _page_link(name, kept, number - 1) if number > 1 else None,
+             "next": _page_link(name, kept, number + 1) if more else None}
     html = render_template(
         "workbench/query.html", q=q, values=values, using_examples=using_examples, error=error,
-        result=result, table=table, downloads=downloads, query_string=query_string,
+        result=result, table=table, downloads=downloads, query_string=query_string, pages=pages,
         graph=relation_graph(table),
         editor_link=url_for("workbench.editor") + "?" + urlencode({"query": q.sparql}),
     )
     resp = Response(html, status=status)
     return cacheable(resp) if status == 200 else resp
+
+
+def _page_link(name: str, values: dict, number: int) -> str:
+    args = {**values, PAGE_PARAM: number} if number > 1 else values
+    return url_for("queries.page", name=name) + ("?" + urlencode(args) if args else "")
+
+
+def _page_of(sparql: str, bindings, offset: int, size: int):
+    """One page of a query's results and whether more follow, reading no more rows than that needs."""
+    store = site().store
+    if hasattr(store, "query_page"):
+        return store.query_page(sparql, bindings=bindings, offset=offset, limit=size)
+    # a store without paging (remote): the whole result, cut here
+    result = store.query(sparql, bindings=bindings)
+    if result.kind == "select":
+        return replace(result, rows=result.rows[offset:offset + size]), len(result.rows) > offset + size
+    if result.kind == "graph":
+        return replace(result, triples=result.triples[offset:offset + size]), len(result.triples) > offset + size
+    return result, False
 
 
 def _cell(term) -> dict:
@@ -138,8 +169,8 @@ def _cell(term) -> dict:
     return {"kind": "bnode", "value": term.value}
 
 
-def _table(result) -> dict:
-    s = site()
+def _table(result, *, first: int = 0, more: bool = False) -> dict:
+    """The template's view of one page of results (``first``: rows before it; ``more``: rows after it)."""
     if result.kind == "ask":
         return {"kind": "ask", "boolean": result.boolean}
     if result.kind == "graph":
@@ -147,15 +178,17 @@ def _table(result) -> dict:
         rows = [dict(zip(variables, (t.subject, t.predicate, t.object))) for t in result.triples]
     else:
         variables, rows = result.variables, result.rows
-    limit = s.settings.html_row_limit
-    cells = [[_cell(r[v]) if v in r else None for v in variables] for r in rows[:limit]]
+    cells = [[_cell(r[v]) if v in r else None for v in variables] for r in rows]
     iris = {c["value"] for row in cells for c in row if c and c["kind"] == "iri"}
     labels = _labels(iris)
     for row in cells:
         for c in row:
             if c and c["kind"] == "iri":
                 c["label"] = labels.get(c["value"])
-    return {"kind": "rows", "variables": variables, "rows": cells, "total": len(rows), "shown": len(cells)}
+    # the total is known when this page is the last one, and it holds rows (or is the first)
+    known = not more and (cells or not first)
+    return {"kind": "rows", "variables": variables, "rows": cells, "first": first + 1, "last": first + len(cells),
+            "more": more, "total": first + len(cells) if known else None}
 
 
 def _labels(iris) -> dict[str, str]:

@@ -11,6 +11,7 @@ import json
 import threading
 from collections import OrderedDict
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, redirect, render_template, request
@@ -20,7 +21,7 @@ from ..dataset.describe import Description, describe, labels_of
 from ..formats import RESOURCE_FORMATS, by_extension
 from ..store.base import serialize_triples
 from ..store.oxigraph import OxigraphStore
-from .http import cacheable, choose_format, not_acceptable
+from .http import PAGE_PARAM, cacheable, choose_format, not_acceptable, page_param
 from .site import site
 
 __all__ = ["bp", "local_href", "json_for_script", "schema_org", "rdf_response", "per_public_root"]
@@ -184,6 +185,17 @@ def _store_for(path: str):
 # routes
 # ---------------------------------------------------------------------------------------------
 
+_INBOUND_PAGE = 500   # inbound links per page of a resource (describe() reads a bounded number of them)
+
+
+def _with_page(number: int) -> str:
+    """This resource page's URL at another page of its inbound links (its other parameters kept)."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != PAGE_PARAM]
+    if number > 1:
+        args.append((PAGE_PARAM, str(number)))
+    return request.path + ("?" + urlencode(args) if args else "") + "#inbound"
+
+
 def _split_extension(path: str) -> tuple[str, str | None]:
     last = path.rsplit("/", 1)[-1]
     if "." in last:
@@ -210,8 +222,14 @@ def resource(path: str):
         return cacheable(rdf_response(d.triples, fmt))
     page_url = request.base_url.rsplit(".", 1)[0] if ext else request.base_url
     stated_in = site().base.term("statedIn")
+    last = max(1, -(-len(d.inbound) // _INBOUND_PAGE))
+    number = page_param(last)
+    inbound_pages = {"number": number, "last": last,
+                     "previous": _with_page(number - 1) if number > 1 else None,
+                     "next": _with_page(number + 1) if number < last else None}
     html = render_template("resources/page.html", d=d, path=path, alternates=_alternates(path),
-                           schema=schema_org(d, page_url), shown_inbound=d.inbound[:500],
+                           schema=schema_org(d, page_url), inbound_pages=inbound_pages,
+                           shown_inbound=d.inbound[(number - 1) * _INBOUND_PAGE:number * _INBOUND_PAGE],
                            properties=[x for x in d.outgoing if x.predicate.value != stated_in],
                            stated_in=[x.value for x in d.outgoing if x.predicate.value == stated_in])
     return cacheable(Response(html, content_type=fmt.content_type))

@@ -1,0 +1,132 @@
+"""HTML views page through results: named-query pages and a resource's inbound links.
+
+Pages are read back from the HTML and compared with the release's own store, page by page.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from htkg.config import Settings
+from htkg.dataset.describe import describe
+from htkg.web import create_app
+from htkg.web import resources
+
+PAGE = 20
+QUERY = "facts-from-outside-the-page"     # a named query with no parameters and several pages of rows
+
+
+@pytest.fixture(scope="module")
+def small_pages(release_dir):
+    """An app whose HTML views show ``PAGE`` rows at a time."""
+    return create_app(Settings(release_dir=str(release_dir), html_row_limit=PAGE)).test_client()
+
+
+def _rows(html: str) -> list[list[str]]:
+    """The IRIs (link titles) and texts of each row of the results table."""
+    body = re.search(r'<table id="wb-results">.*?<tbody>(.*?)</tbody>', html, re.S).group(1)
+    return [re.findall(r'title="([^"]*)"', tr) for tr in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
+
+
+def _expected_pages(direct, release) -> list[list[list[str]]]:
+    q = release.queries[QUERY]
+    result = q.execute(direct)
+    rows = [[row[v].value for v in result.variables if v in row and row[v].__class__.__name__ == "NamedNode"]
+            for row in result.rows]
+    return [rows[i:i + PAGE] for i in range(0, len(rows), PAGE)]
+
+
+def test_named_query_pages_hold_the_results_in_order(small_pages, direct, release):
+    want = _expected_pages(direct, release)
+    assert len(want) >= 3, "the query must give several pages at this page size"
+    total = sum(len(p) for p in want)
+    for number, expected_rows in enumerate(want, 1):
+        resp = small_pages.get(f"/queries/{QUERY}" + (f"?page={number}" if number > 1 else ""))
+        assert resp.status_code == 200
+        html = resp.get_data(as_text=True)
+        assert _rows(html) == expected_rows, f"page {number}"
+        count = re.search(r'id="wb-count">(.*?)</p>', html, re.S).group(1)
+        first = (number - 1) * PAGE + 1
+        if number < len(want):
+            assert f"Rows {first}–{first + PAGE - 1}; more follow" in count
+            assert f'href="/queries/{QUERY}?page={number + 1}"' in html
+        else:
+            assert f"Rows {first}–{total} of {total}" in count
+            assert 'rel="next"' not in html
+        if number > 1:
+            previous = f"/queries/{QUERY}" + (f"?page={number - 1}" if number > 2 else "")
+            assert f'href="{previous}" rel="prev"' in html
+
+
+def test_named_query_page_past_the_end_says_so(small_pages, direct, release):
+    beyond = len(_expected_pages(direct, release)) + 1
+    html = small_pages.get(f"/queries/{QUERY}?page={beyond}").get_data(as_text=True)
+    assert f"No rows on page {beyond}" in html and 'rel="prev"' in html
+
+
+def test_named_query_page_keeps_the_parameters_in_its_links(small_pages, release):
+    name, q = next((n, q) for n, q in release.queries.items() if q.params and all(p.example for p in q.params))
+    values = {p.name: p.example for p in q.params}
+    resp = small_pages.get(f"/queries/{name}", query_string={**values, "page": "2"})
+    assert resp.status_code == 200
+    link = re.search(r'href="([^"]*)" rel="prev"', resp.get_data(as_text=True)).group(1)
+    from html import unescape
+    from urllib.parse import parse_qsl, urlsplit
+    assert urlsplit(unescape(link)).path == f"/queries/{name}"
+    assert dict(parse_qsl(urlsplit(unescape(link)).query)) == values
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "abc", "1.5", "", "٣", "99999999999999999999"])
+def test_bad_page_is_400_naming_it(small_pages, value):
+    resp = small_pages.get(f"/queries/{QUERY}", query_string={"page": value})
+    assert resp.status_code == 400
+    assert "<code>page</code>" in resp.get_data(as_text=True)
+
+
+def test_page_given_twice_is_400(small_pages):
+    resp = small_pages.get(f"/queries/{QUERY}?page=1&page=2")
+    assert resp.status_code == 400 and "<code>page</code>" in resp.get_data(as_text=True)
+
+
+def test_a_page_is_bounded_by_html_row_limit_on_the_default_app(client, direct, release):
+    limit = client.application.extensions["htkg"].settings.html_row_limit
+    html = client.get(f"/queries/{QUERY}").get_data(as_text=True)
+    assert 0 < len(_rows(html)) <= limit
+
+
+# --- a resource's inbound links --------------------------------------------------------------------
+
+HUB = "id/source/ojp-related-resources"    # the resource of the release with the most inbound links
+
+
+def _inbound_rows(html: str) -> list[str]:
+    table = re.search(r'<table class="statements inbound">.*?<tbody>(.*?)</tbody>', html, re.S).group(1)
+    return re.findall(r"<tr>(.*?)</tr>", table, re.S)
+
+
+def test_resource_page_pages_its_inbound_links(client, direct, release, monkeypatch):
+    monkeypatch.setattr(resources, "_INBOUND_PAGE", 50)
+    d = describe(direct, release.base_iri + HUB)
+    assert len(d.inbound) > 150, "the hub must have several pages of inbound links"
+    last = -(-len(d.inbound) // 50)
+    seen = []
+    for number in range(1, last + 1):
+        resp = client.get(f"/{HUB}", query_string={"page": str(number)} if number > 1 else None,
+                          headers={"Accept": "text/html"})
+        assert resp.status_code == 200
+        html = resp.get_data(as_text=True)
+        rows = _inbound_rows(html)
+        assert len(rows) == min(50, len(d.inbound) - (number - 1) * 50)
+        assert f"page {number} of {last}" in html
+        assert ('rel="next"' in html) == (number < last)
+        seen += rows
+    assert len(seen) == len(d.inbound) and len(set(seen)) == len(seen)
+
+
+@pytest.mark.parametrize("value", ["0", "x", "1000"])
+def test_resource_page_bad_page_is_400_naming_it(client, value):
+    resp = client.get(f"/{HUB}", query_string={"page": value}, headers={"Accept": "text/html"})
+    assert resp.status_code == 400
+    assert "parameter &#x27;page&#x27;: expected a page number from 1 to 1" in resp.get_data(as_text=True)
