@@ -17,7 +17,7 @@ def project_root() -> Path:
 
 @pytest.fixture(scope="session")
 def compiled():
-    """The curated files parsed and enriched (an rdflib Dataset)."""
+    """The curated files parsed and enriched (a pyoxigraph store; do not change it)."""
     from htkg.build.compile import compile_project
     return compile_project(ROOT)
 
@@ -25,9 +25,8 @@ def compiled():
 @pytest.fixture(scope="session")
 def store(compiled):
     """The compiled graph in an embedded pyoxigraph store (union default graph)."""
-    from htkg.build.freeze import to_oxigraph_quads
     from htkg.store.oxigraph import OxigraphStore
-    return OxigraphStore.from_quads(to_oxigraph_quads(compiled))
+    return OxigraphStore.from_quads(compiled)
 
 
 @pytest.fixture(scope="session")

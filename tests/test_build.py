@@ -15,6 +15,7 @@ from rdflib.namespace import RDF, RDFS, SKOS
 
 from htkg.build.compile import compile_files
 from htkg.build.enrich import PROVENANCE_GRAPH
+from htkg.build.sources import to_rdflib
 from htkg.build.freeze import DUMP_FORMATS
 from htkg.formats import by_name
 from htkg.namespaces import HTKG, OA, ORG, SCHEMA
@@ -45,7 +46,15 @@ schema:parentOrganization owl:inverseOf schema:subOrganization .
 def tiny(tmp_path):
     (tmp_path / "o.ttl").write_text(ONTOLOGY)
     (tmp_path / "d.trig").write_text(TINY)
-    return compile_files([tmp_path / "o.ttl", tmp_path / "d.trig"], sources=[SOURCE])
+    return _dataset(compile_files([tmp_path / "o.ttl", tmp_path / "d.trig"], sources=[SOURCE]))
+
+
+def _dataset(store: ox.Store) -> rdflib.Dataset:
+    """The compiled store as an rdflib Dataset, for rdflib's graph API in the assertions."""
+    ds = rdflib.Dataset()
+    for s, p, o, g in to_rdflib(store):
+        ds.graph(g).add((s, p, o))
+    return ds
 
 
 def _graph(ds, name):
@@ -97,7 +106,7 @@ def test_blank_nodes_get_the_same_names_every_time(tmp_path):
     (tmp_path / "d.trig").write_text(TINY)
     names = []
     for _ in range(2):
-        ds = compile_files([tmp_path / "o.ttl", tmp_path / "d.trig"], sources=[SOURCE])
+        ds = _dataset(compile_files([tmp_path / "o.ttl", tmp_path / "d.trig"], sources=[SOURCE]))
         assert not any(isinstance(n, rdflib.BNode) for q in ds.quads() for n in q[:3])
         names.append(sorted({str(q[0]) for q in ds.quads() if "/.well-known/genid/" in str(q[0])}))
     assert names[0] == names[1] and len(names[0]) == 1
@@ -164,3 +173,44 @@ def test_quality_summary_points_at_the_published_report(release_dir):
     bodies = set(summary.objects(None, OA.hasBody))
     reports = set(report.subjects(RDF.type, URIRef("http://www.w3.org/ns/shacl#ValidationReport")))
     assert bodies and bodies == reports
+
+
+def test_statistics_agree_with_sparql_over_the_released_store(release):
+    """The manifest's counts, computed streaming from the sorted dumps, equal the store's own answers."""
+    st, store = release.statistics, release.open_store()
+
+    def rows(q):
+        return {r[k].value: int(r["n"].value) for r in store.query(q).rows for k in r if k != "n"}
+
+    def one(q):
+        return int(store.query(q).rows[0]["n"].value)
+
+    assert st["quads"] == one("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+    assert st["triples"] == one("SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }")
+    assert st["entities"] == one("SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?c } }")
+    assert st["graphs"] == rows("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    assert st["classes"] == rows("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?c } } GROUP BY ?c")
+    assert st["properties"] == rows("SELECT ?p (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o "
+                                    "WHERE { GRAPH ?g { ?s ?p ?o } } } GROUP BY ?p")
+
+
+def test_dumps_are_grouped_by_graph_and_subject(release_dir):
+    """TriG holds one block per named graph; the N-Triples are the sorted, de-duplicated union."""
+    trig = (release_dir / "dumps" / "htkg.trig").read_text(encoding="utf-8")
+    graphs = {q.graph_name for q in ox.parse(path=str(release_dir / "dumps" / "htkg.nq"), format=ox.RdfFormat.N_QUADS)}
+    opened = [line for line in trig.splitlines() if line.rstrip().endswith("{")]
+    assert len(opened) == len(graphs)
+    nt = (release_dir / "dumps" / "htkg.nt").read_text(encoding="utf-8").splitlines()
+    assert nt == sorted(set(nt))
+
+
+def test_a_failing_sort_names_the_cause_and_writes_nothing(tmp_path, monkeypatch):
+    from htkg.build import freeze
+    from htkg.build.pipeline import build_release
+    from htkg.errors import HtkgError
+    monkeypatch.setattr(freeze, "SORT_MEMORY", "not-a-size")
+    out = tmp_path / "rel"
+    with pytest.raises(HtkgError, match="sorting the dumps failed") as info:
+        build_release(ROOT, out)
+    assert "sort" in info.value.hint and "not-a-size" in str(info.value)
+    assert list(tmp_path.iterdir()) == [], "a release, staging or work directory was left behind"

@@ -69,10 +69,9 @@ def cli():
 @click.option("--format", "fmt", type=click.Choice(["text", "turtle", "json"]), default="text", show_default=True)
 def validate(root: Path, fmt: str):
     """Validate data + ontology against the shapes. Exit 0 conforms, 1 does not."""
-    from .build.pipeline import check_project
-    with _errors(), _progress(fmt == "text") as step:
-        checked = check_project(root, step)
-    report = checked.report
+    from .build.pipeline import check_project, work_directory
+    with _errors(), _progress(fmt == "text") as step, work_directory(None, "htkg-validate-") as work:
+        report = check_project(root, step, work_dir=work).report   # on disk: memory stays flat
     if fmt == "json":
         click.echo(json.dumps(report.as_json(), indent=2))
     elif fmt == "turtle":
@@ -141,8 +140,7 @@ def _local_store(root: Path, release_dir: Path | None):
     if (path / "manifest.json").exists():
         return open_release(path).open_store()
     from .build.compile import compile_project
-    from .build.freeze import to_oxigraph_quads
-    return OxigraphStore.from_quads(to_oxigraph_quads(compile_project(root)))
+    return OxigraphStore(compile_project(root))
 
 
 def _print_result(result, fmt: str) -> None:
@@ -183,15 +181,16 @@ def _short(iri: str, prefixes: dict) -> str:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def stats(release_dir: Path | None, root: Path, fmt: str):
     """Triples, entities per class, relations per property, triples per named graph."""
-    from .build.freeze import statistics, to_oxigraph_quads
     from .dataset.release import open_release
     with _errors():
         path = release_dir or Path(Settings.load().release_dir)
         if (path / "manifest.json").exists():
             st = open_release(path).statistics
         else:
-            from .build.compile import compile_project
-            st = statistics(to_oxigraph_quads(compile_project(root)))
+            import tempfile
+            from .build.pipeline import build_release
+            with tempfile.TemporaryDirectory(prefix="htkg-stats-") as tmp:   # the statistics of a build
+                st = build_release(root, Path(tmp) / "release")[0].manifest["statistics"]
     if fmt == "json":
         click.echo(json.dumps(st, indent=2))
         return

@@ -1,16 +1,17 @@
-"""Compile curated files into one enriched rdflib Dataset (parse → enrich)."""
+"""Compile curated files into one enriched pyoxigraph store (parse → enrich)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Iterable
 
-from rdflib import Dataset, URIRef
+import pyoxigraph as ox
+from rdflib import URIRef
 
 from ..errors import DataError
 from ..namespaces import ID
 from .enrich import enrich
-from .sources import CuratedFiles, find_curated, load_into
+from .sources import CuratedFiles, find_curated, load_store
 
 __all__ = ["compile_files", "compile_project", "source_texts"]
 
@@ -26,8 +27,9 @@ def source_texts(paths: Iterable[Path]) -> dict[URIRef, tuple[Path, str]]:
     return out
 
 
-def compile_files(paths: Iterable[Path], sources: Iterable[Path] | None = None) -> Dataset:
-    """Parse the given files (``.ttl`` = ontology, ``.trig`` = data) and enrich them.
+def compile_files(paths: Iterable[Path], sources: Iterable[Path] | None = None, *,
+                  store: ox.Store | None = None) -> ox.Store:
+    """Parse the given files (``.ttl`` = ontology, ``.trig`` = data) and enrich them into ``store``.
 
     ``sources`` are the plain-text documents quotes are checked against; by default those of the
     repository the first file lives in (``data/sources/*.txt``).
@@ -35,16 +37,17 @@ def compile_files(paths: Iterable[Path], sources: Iterable[Path] | None = None) 
     paths = [Path(p) for p in paths]
     if sources is None:
         sources = _default_sources(paths)
-    ds = Dataset()
-    load_into(ds, paths)
-    return enrich(ds, source_texts(sources))
+    store = ox.Store() if store is None else store
+    return enrich(load_store(store, paths), source_texts(sources))
 
 
-def compile_project(root: Path | CuratedFiles) -> Dataset:
+def compile_project(root: Path | CuratedFiles, *, store: ox.Store | None = None,
+                    work_dir: Path | None = None) -> ox.Store:
+    """Parse and enrich a project into ``store`` (a new in-memory store by default; give an on-disk
+    one for data larger than memory). ``work_dir`` holds the enrichment's temporary files."""
     files = root if isinstance(root, CuratedFiles) else find_curated(Path(root))
-    ds = Dataset()
-    load_into(ds, files)
-    return enrich(ds, source_texts(files.sources))
+    store = ox.Store() if store is None else store
+    return enrich(load_store(store, files), source_texts(files.sources), work_dir)
 
 
 def _default_sources(paths: list[Path]) -> list[Path]:

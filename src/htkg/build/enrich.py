@@ -1,25 +1,30 @@
 """Enrich: the standard-vocabulary view, citations and deterministic names for blank nodes.
 
-Everything added goes into the graph of the triple it comes from, so a page fact's standard view
-keeps the page's citation. See ``docs/conventions.md`` ("Materialized standard view").
+Works on a pyoxigraph store (in memory or on disk) and streams: the data are read once, quad by quad,
+and what is derived is written to a temporary N-Quads file and bulk-loaded, so memory does not grow
+with the data. Everything added goes into the graph of the triple it comes from, so a page fact's
+standard view keeps the page's citation. See ``docs/conventions.md`` ("Materialized standard view").
 """
 
 from __future__ import annotations
 
 import hashlib
+import tempfile
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable, Iterator
 
-from rdflib import BNode, Dataset, Literal, URIRef
+import pyoxigraph as ox
+from rdflib import BNode, Dataset, URIRef
 from rdflib.namespace import RDF, RDFS, OWL, SKOS, PROV, DCTERMS, XSD
 
 from ..errors import DataError
 from ..iris import DEFAULT_BASE
 from ..namespaces import HTKG, ID, GRAPH, OA, SCHEMA
-from .sources import ONTOLOGY_GRAPH
+from .sources import ONTOLOGY_GRAPH, to_ox_quads, to_rdflib
 
-__all__ = ["Ontology", "enrich", "PROVENANCE_GRAPH", "DEFAULT_SOURCE", "quote_position"]
+__all__ = ["Ontology", "enrich", "skolemize", "PROVENANCE_GRAPH", "DEFAULT_SOURCE", "quote_position"]
 
 PROVENANCE_GRAPH = URIRef(GRAPH["provenance"])
 DEFAULT_SOURCE = URIRef(ID["source/ojp-related-resources"])
@@ -28,30 +33,64 @@ EXT_PREFIX = str(GRAPH["ext/"])
 GENID = DEFAULT_BASE + ".well-known/genid/"
 CONTEXT_CHARS = 32
 
+_N = ox.NamedNode
+_TYPE, _LABEL, _NAME, _PREF = _N(str(RDF.type)), _N(str(RDFS.label)), _N(str(SCHEMA.name)), _N(str(SKOS.prefLabel))
+_PROV, _ONTOLOGY = _N(str(PROVENANCE_GRAPH)), _N(str(ONTOLOGY_GRAPH))
+
 
 @dataclass
 class Ontology:
-    """The closure of the ontology's class and property axioms, for materialization."""
+    """The closure of the ontology's class and property axioms, for materialization (IRIs as strings).
 
-    superclasses: dict[URIRef, set[URIRef]]
-    superproperties: dict[URIRef, set[URIRef]]
-    inverses: dict[URIRef, set[URIRef]]
+    ``derived(p, literal)`` is what one triple with predicate ``p`` stands for: the set of
+    ``(predicate, flipped)`` the rules reach from it — superproperties (transitively), ``owl:inverseOf``
+    (flipping subject and object, only when the object is not a literal), ``rdfs:label`` and
+    ``schema:name`` for ``skos:prefLabel`` — so one pass over the data reaches the fixpoint.
+    """
+
+    superclasses: dict[str, set[str]]
+    superproperties: dict[str, set[str]]
+    inverses: dict[str, set[str]]
+    _memo: dict = field(default_factory=dict, repr=False)
 
     @classmethod
-    def from_graph(cls, g) -> "Ontology":
-        return cls(
-            _closure(g, RDFS.subClassOf),
-            _closure(g, RDFS.subPropertyOf),
-            _inverses(g),
-        )
+    def from_store(cls, store: ox.Store) -> "Ontology":
+        def pairs(predicate) -> list[tuple[str, str]]:
+            return [(q.subject.value, q.object.value)
+                    for q in store.quads_for_pattern(None, _N(str(predicate)), None, _ONTOLOGY)
+                    if isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.NamedNode)]
+        inverses: dict[str, set[str]] = defaultdict(set)
+        for a, b in pairs(OWL.inverseOf):
+            inverses[a].add(b)
+            inverses[b].add(a)
+        return cls(_closure(pairs(RDFS.subClassOf)), _closure(pairs(RDFS.subPropertyOf)), dict(inverses))
+
+    def derived(self, p: str, literal: bool) -> frozenset[tuple[str, bool]]:
+        key = (p, literal)
+        if key not in self._memo:
+            seen: set[tuple[str, bool]] = set()
+            todo = [(p, False)]
+            while todo:
+                q, flipped = todo.pop()
+                nexts = [(sup, flipped) for sup in self.superproperties.get(q, ())]
+                if q == str(SKOS.prefLabel):
+                    nexts += [(str(RDFS.label), flipped), (str(SCHEMA.name), flipped)]
+                if flipped or not literal:  # the object of the derived triple is a resource
+                    nexts += [(inv, not flipped) for inv in self.inverses.get(q, ())]
+                for n in nexts:
+                    if n not in seen and n != (p, False):
+                        seen.add(n)
+                        todo.append(n)
+            self._memo[key] = frozenset(seen)
+        return self._memo[key]
 
 
-def _closure(g, predicate) -> dict[URIRef, set[URIRef]]:
-    direct: dict[URIRef, set[URIRef]] = defaultdict(set)
-    for s, o in g.subject_objects(predicate):
-        if isinstance(s, URIRef) and isinstance(o, URIRef) and s != o:
+def _closure(pairs: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
+    direct: dict[str, set[str]] = defaultdict(set)
+    for s, o in pairs:
+        if s != o:
             direct[s].add(o)
-    out: dict[URIRef, set[URIRef]] = {}
+    out: dict[str, set[str]] = {}
     for start in direct:
         seen, todo = set(), list(direct[start])
         while todo:
@@ -64,54 +103,49 @@ def _closure(g, predicate) -> dict[URIRef, set[URIRef]]:
     return out
 
 
-def _inverses(g) -> dict[URIRef, set[URIRef]]:
-    out: dict[URIRef, set[URIRef]] = defaultdict(set)
-    for a, b in g.subject_objects(OWL.inverseOf):
-        if isinstance(a, URIRef) and isinstance(b, URIRef):
-            out[a].add(b)
-            out[b].add(a)
-    return dict(out)
+def enrich(store: ox.Store, sources: dict[URIRef, tuple[Path, str]] | None = None,
+           work_dir: Path | None = None) -> ox.Store:
+    """Materialize in place; ``sources`` maps a source document IRI to (text file, its text).
+
+    ``work_dir`` holds the temporary files of derived quads (default: the system's temporary folder).
+    """
+    with tempfile.TemporaryDirectory(prefix="htkg-enrich-", dir=work_dir) as tmp:
+        skolemize_store(store)
+        ontology = Ontology.from_store(store)
+        _bulk_add(store, _materialized(store, ontology), Path(tmp) / "derived.nq")
+        store.extend(_citations(store, sources or {}))
+        _bulk_add(store, _stated_in(store), Path(tmp) / "stated-in.nq")
+    return store
 
 
-def enrich(ds: Dataset, sources: dict[URIRef, tuple[Path, str]] | None = None) -> Dataset:
-    """Materialize in place; ``sources`` maps a source document IRI to (text file, its text)."""
-    skolemize(ds)
-    ontology = Ontology.from_graph(ds.graph(ONTOLOGY_GRAPH))
-    for graph in list(ds.graphs()):
-        if graph.identifier in (ONTOLOGY_GRAPH,):
+def _bulk_add(store: ox.Store, quads: Iterator[ox.Quad], path: Path) -> None:
+    """Write ``quads`` to a file first (the store must not change while it is being read), then load it."""
+    ox.serialize(quads, output=str(path), format=ox.RdfFormat.N_QUADS)
+    store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+
+
+def _materialized(store: ox.Store, ont: Ontology) -> Iterator[ox.Quad]:
+    nodes: dict[str, ox.NamedNode] = {}
+
+    def node(iri: str) -> ox.NamedNode:
+        n = nodes.get(iri)
+        if n is None:
+            n = nodes[iri] = _N(iri)
+        return n
+
+    for q in store.quads_for_pattern(None, None, None, None):
+        if q.graph_name == _ONTOLOGY:
             continue
-        _materialize(graph, ontology)
-    _cite(ds, sources or {})
-    _stated_in(ds)
-    return ds
-
-
-def _materialize(graph, ont: Ontology) -> None:
-    """To a fixpoint, looking at each triple once: a derived triple (an inverse may have superproperties
-    of its own) is queued only when it is new."""
-    todo = list(graph)
-    while todo:
-        new = []
-        for t in _derived(todo, ont):
-            if t not in graph:
-                graph.add(t)
-                new.append(t)
-        todo = new
-
-
-def _derived(triples, ont: Ontology):
-    for s, p, o in triples:
-        if p == RDF.type and isinstance(o, URIRef):
-            yield from ((s, RDF.type, c) for c in ont.superclasses.get(o, ()))
+        s, p, o, g = q.subject, q.predicate, q.object, q.graph_name
+        if p == _TYPE:
+            if isinstance(o, ox.NamedNode):
+                for c in ont.superclasses.get(o.value, ()):
+                    yield ox.Quad(s, _TYPE, node(c), g)
             continue
-        if p == SKOS.prefLabel:
-            yield s, RDFS.label, o
-            yield s, SCHEMA.name, o
-        props = {p} | ont.superproperties.get(p, set())
-        yield from ((s, q, o) for q in props if q != p)
-        if isinstance(o, (URIRef, BNode)):
-            for q in props:
-                yield from ((o, inv, s) for inv in ont.inverses.get(q, ()))
+        for predicate, flipped in ont.derived(p.value, isinstance(o, ox.Literal)):
+            if predicate == str(RDF.type):
+                continue
+            yield ox.Quad(o, node(predicate), s, g) if flipped else ox.Quad(s, node(predicate), o, g)
 
 
 def quote_position(text: str, quote: str) -> int | None:
@@ -119,51 +153,72 @@ def quote_position(text: str, quote: str) -> int | None:
     return None if i < 0 else i
 
 
-def _cite(ds: Dataset, sources: dict[URIRef, tuple[Path, str]]) -> None:
-    prov = ds.graph(PROVENANCE_GRAPH)
-    for g, quote in sorted(prov.subject_objects(HTKG.quote)):
-        doc = prov.value(g, HTKG.quotedFrom) or DEFAULT_SOURCE
+def _citations(store: ox.Store, sources: dict[URIRef, tuple[Path, str]]) -> list[ox.Quad]:
+    """A text-quote and a text-position selector for every ``htkg:quote``; ext graphs as ``prov:Bundle``s."""
+    out: list[ox.Quad] = []
+
+    def add(s, p, o) -> None:
+        out.append(ox.Quad(s, _N(str(p)) if not isinstance(p, ox.NamedNode) else p, o, _PROV))
+
+    bundle = _N(str(PROV.Bundle))
+    rows = store.query(f"""SELECT ?g ?quote (SAMPLE(?from) AS ?doc) WHERE {{ GRAPH <{PROVENANCE_GRAPH}> {{
+        ?g <{HTKG.quote}> ?quote OPTIONAL {{ ?g <{HTKG.quotedFrom}> ?from }} }} }} GROUP BY ?g ?quote""")
+    for g, quote, doc in sorted(((r["g"], r["quote"], r["doc"]) for r in rows), key=lambda r: (str(r[0]), str(r[1]))):
+        doc = URIRef(doc.value) if doc is not None else DEFAULT_SOURCE
         if doc not in sources:
-            raise DataError("data/", f"{g} quotes {doc}, but there is no text file for it in data/sources/",
+            raise DataError("data/", f"{g.value} quotes {doc}, but there is no text file for it in data/sources/",
                             hint="add data/sources/<slug>.txt for the document id:source/<slug>")
         path, text = sources[doc]
-        start = quote_position(text, str(quote))
+        start = quote_position(text, quote.value)
         if start is None:
-            raise DataError(path, f"the quote of {g} does not occur in the source text: {str(quote)!r}",
+            raise DataError(path, f"the quote of {g.value} does not occur in the source text: {quote.value!r}",
                             hint="copy the phrase character for character from the source text")
-        end = start + len(str(quote))
-        q = URIRef(f"{doc}/quote/{str(g).rsplit('/', 1)[-1]}")
-        tq, tp = URIRef(f"{q}#text-quote"), URIRef(f"{q}#text-position")
+        end = start + len(quote.value)
+        q = _N(f"{doc}/quote/{g.value.rsplit('/', 1)[-1]}")
+        tq, tp, d = _N(f"{q.value}#text-quote"), _N(f"{q.value}#text-position"), _N(str(doc))
+        nonneg = _N(str(XSD.nonNegativeInteger))
         for t in (
-            (g, RDF.type, PROV.Bundle), (g, PROV.wasDerivedFrom, q), (g, DCTERMS.source, doc),
-            (q, RDF.type, OA.SpecificResource), (q, RDF.type, PROV.Entity),
-            (q, OA.hasSource, doc), (q, PROV.value, quote), (q, PROV.wasQuotedFrom, doc),
+            (g, RDF.type, bundle), (g, PROV.wasDerivedFrom, q), (g, DCTERMS.source, d),
+            (q, RDF.type, _N(str(OA.SpecificResource))), (q, RDF.type, _N(str(PROV.Entity))),
+            (q, OA.hasSource, d), (q, PROV.value, quote), (q, PROV.wasQuotedFrom, d),
             (q, OA.hasSelector, tq), (q, OA.hasSelector, tp),
-            (tq, RDF.type, OA.TextQuoteSelector), (tq, OA.exact, quote),
-            (tq, OA.prefix, Literal(text[max(0, start - CONTEXT_CHARS):start])),
-            (tq, OA.suffix, Literal(text[end:end + CONTEXT_CHARS])),
-            (tp, RDF.type, OA.TextPositionSelector),
-            (tp, OA.start, Literal(start, datatype=XSD.nonNegativeInteger)),
-            (tp, OA.end, Literal(end, datatype=XSD.nonNegativeInteger)),
+            (tq, RDF.type, _N(str(OA.TextQuoteSelector))), (tq, OA.exact, quote),
+            (tq, OA.prefix, ox.Literal(text[max(0, start - CONTEXT_CHARS):start])),
+            (tq, OA.suffix, ox.Literal(text[end:end + CONTEXT_CHARS])),
+            (tp, RDF.type, _N(str(OA.TextPositionSelector))),
+            (tp, OA.start, ox.Literal(str(start), datatype=nonneg)),
+            (tp, OA.end, ox.Literal(str(end), datatype=nonneg)),
         ):
-            prov.add(t)
-    for g in {c.identifier for c in ds.graphs()}:
-        gs = str(g)
-        if gs.startswith(EXT_PREFIX):
-            prov.add((g, RDF.type, PROV.Bundle))
-            for src in prov.objects(g, DCTERMS.source):
-                prov.add((g, PROV.wasDerivedFrom, src))
+            add(*t)
+    for g in store.named_graphs():
+        if isinstance(g, ox.NamedNode) and g.value.startswith(EXT_PREFIX):
+            add(g, RDF.type, bundle)
+            for q in store.quads_for_pattern(g, _N(str(DCTERMS.source)), None, _PROV):
+                add(g, PROV.wasDerivedFrom, q.object)
+    return out
 
 
-def _stated_in(ds: Dataset) -> None:
+def _stated_in(store: ox.Store) -> Iterator[ox.Quad]:
     """``S htkg:statedIn G`` for every IRI subject of a page/ext graph, so SHACL (which sees the union) can check provenance."""
-    prov = ds.graph(PROVENANCE_GRAPH)
-    for graph in list(ds.graphs()):
-        gs = str(graph.identifier)
-        if gs.startswith(PAGE_PREFIX) or gs.startswith(EXT_PREFIX):
-            for s in set(graph.subjects()):
-                if isinstance(s, URIRef):
-                    prov.add((s, HTKG.statedIn, graph.identifier))
+    stated_in = _N(str(HTKG.statedIn))
+    rows = store.query(f"""SELECT DISTINCT ?s ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }}
+        FILTER(isIRI(?s) && (STRSTARTS(STR(?g), "{PAGE_PREFIX}") || STRSTARTS(STR(?g), "{EXT_PREFIX}"))) }}""")
+    for r in rows:
+        yield ox.Quad(r["s"], stated_in, r["g"], _PROV)
+
+
+def skolemize_store(store: ox.Store) -> None:
+    """Name the blank nodes of every graph that has any (see :func:`skolemize`), graph by graph."""
+    rows = store.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } FILTER(isBlank(?s) || isBlank(?o)) }")
+    for g in [r["g"] for r in rows]:
+        ds = Dataset()
+        graph_name = URIRef(g.value)
+        graph = ds.graph(graph_name)
+        for s, p, o, _ in to_rdflib(store.quads_for_pattern(None, None, None, g)):
+            graph.add((s, p, o))
+        skolemize(ds)
+        store.clear_graph(g)
+        store.extend(to_ox_quads(ds))
 
 
 def skolemize(ds: Dataset) -> None:

@@ -1,66 +1,61 @@
 """Freeze: write an immutable release directory — dumps, manifest, validation report — atomically.
 
-The release's version is the content hash of its canonical N-Quads, so the same inputs give the same
-version and byte-identical files. Everything is written to a hidden sibling directory first and renamed
-into place at the end; a failure half-way leaves the previous release untouched and no partial one.
+The release's version is the content hash of its canonical N-Quads (sorted, unique lines: anyone can
+check it with ``LC_ALL=C sort -u htkg.nq | sha256sum``), so the same inputs give the same version and
+byte-identical files. Everything streams from the build's store through files: the store is dumped
+once, sorted by ``sort(1)`` (which spills to disk), and every other format is serialized from the
+sorted files, so memory stays flat whatever the size of the data. Everything is written to a hidden
+sibling directory first and renamed into place at the end; a failure half-way leaves the previous
+release untouched and no partial one.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
-import io
 import json
 import os
 import shutil
+import subprocess
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable, TextIO
 
 import pyoxigraph as ox
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib import Dataset, URIRef
 from rdflib.namespace import RDF, SH, XSD
 
 from ..errors import HtkgError, ReleaseError
 from ..formats import by_name
 from ..iris import DEFAULT_BASE
 from ..namespaces import prefixes_for
+from ..store.oxigraph import OxigraphStore
 from .enrich import skolemize
+from .sources import to_ox_quads
 from .validate import ValidationReport
 
-__all__ = ["Release", "freeze", "rebase_text", "write_release_file", "canonical_nquads", "to_oxigraph_quads", "DUMP_NAME", "DUMP_FORMATS", "MANIFEST"]
+__all__ = ["Release", "freeze", "rebase_text", "write_release_file", "release_file_entry", "statistics",
+           "DUMP_NAME", "DUMP_FORMATS", "MANIFEST"]
 
 DUMP_NAME = "htkg"
 DUMP_FORMATS = ("nquads", "trig", "turtle", "ntriples", "rdfxml", "jsonld")
 MANIFEST = "manifest.json"
+SORT_MEMORY = os.environ.get("HTKG_SORT_MEMORY", "512M")   # sort(1)'s buffer; beyond it, it spills to disk
 _XSD_STRING = str(XSD.string)
+_RDF_TYPE = "<" + str(RDF.type) + ">"
 
-
-def _ox(term):
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)) if term.datatype else None)
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    raise HtkgError(f"cannot convert term {term!r}")
-
-
-def to_oxigraph_quads(ds: Dataset) -> list[ox.Quad]:
-    out = []
-    for s, p, o, g in ds.quads((None, None, None, None)):
-        gid = g.identifier if isinstance(g, Graph) else g
-        graph = ox.DefaultGraph() if gid is None or str(gid) == "urn:x-rdflib:default" else _ox(gid)
-        out.append(ox.Quad(_ox(s), _ox(p), _ox(o), graph))
-    return out
-
-
-def canonical_nquads(quads: list[ox.Quad]) -> list[str]:
-    """Sorted, de-duplicated N-Quads lines (no blank nodes remain after skolemization)."""
-    return sorted({str(q) + " ." for q in quads})
+# The canonical N-Quads, a graph-major copy (for TriG and JSON-LD: one block per graph, subjects
+# sorted) and the union as N-Triples (for Turtle and RDF/XML), with C-locale sort(1) throughout.
+# A quad line ends with " <graph> ." (no quad sits in the default graph), an IRI holds no space or
+# '>', so awk's second-to-last field is the graph and sed can cut it.
+_SORT_SCRIPT = r"""set -euo pipefail
+export LC_ALL=C
+raw="$1" nq="$2" bygraph="$3" nt="$4" tmp="$5" mem="$6"
+sort -u -S "$mem" -T "$tmp" "$raw" > "$nq"
+awk '{ print $(NF-1), $0 }' "$nq" | sort -S "$mem" -T "$tmp" | cut -d' ' -f2- > "$bygraph"
+sed -E 's/ <[^ >]*> \.$/ ./' "$nq" | sort -u -S "$mem" -T "$tmp" > "$nt"
+"""
 
 
 @dataclass
@@ -78,11 +73,18 @@ def rebase_text(text: str, base: str) -> str:
     return text.replace(DEFAULT_BASE, base) if base != DEFAULT_BASE else text
 
 
-def freeze(ds: Dataset, report: ValidationReport, out: Path, *, base_iri: str = DEFAULT_BASE,
+Writer = Callable[[Path, dict, OxigraphStore], None]
+
+
+def freeze(store: ox.Store, report: ValidationReport, out: Path, *, base_iri: str = DEFAULT_BASE,
            release_date: str | None = None, inputs_sha256: str | None = None,
-           extra_writers: list[Callable[[Path, dict, list[ox.Quad]], None]] | None = None,
+           extra_writers: list[Writer] | None = None,
            progress: Callable[[str], None] | None = None) -> Release:
-    """Write the release for an enriched dataset that has passed validation."""
+    """Write the release for an enriched store that has passed validation.
+
+    ``extra_writers`` are called with the staging directory, the manifest (add files to its
+    ``files``) and the release's data as an :class:`OxigraphStore` (the same base IRI as the files).
+    """
     if not report.conforms:
         raise ReleaseError("refusing to write a release from data that does not conform to the shapes",
                            hint="run `htkg validate` and fix the violations")
@@ -92,22 +94,36 @@ def freeze(ds: Dataset, report: ValidationReport, out: Path, *, base_iri: str = 
     tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
     if tmp.exists():
         shutil.rmtree(tmp)
+    scratch = tmp / ".scratch"
     try:
+        scratch.mkdir(parents=True)
+        (tmp / "dumps").mkdir()
         step("canonical N-Quads")
-        lines = sorted({rebase_text(line, base_iri) for line in canonical_nquads(to_oxigraph_quads(ds))})
-        nq = ("\n".join(lines) + "\n").encode("utf-8")
-        version = hashlib.sha256(nq).hexdigest()[:12]
-        quads = list(ox.parse(nq, format=ox.RdfFormat.N_QUADS))
+        dumps = _sorted_dumps(store, tmp / "dumps", scratch, base_iri)
+        version = _sha256(dumps["nquads"])[:12]
+        step("statistics")
+        stats = statistics(dumps["nquads"], dumps["ntriples"])
         prefixes = prefixes_for(base_iri)
-        files = []
-        (tmp / "dumps").mkdir(parents=True)
-        for name in DUMP_FORMATS:
+        for name, fmt in (("trig", ox.RdfFormat.TRIG), ("turtle", ox.RdfFormat.TURTLE),
+                          ("rdfxml", ox.RdfFormat.RDF_XML)):
             step(f"dump {name}")
+            source = dumps["by-graph"] if name == "trig" else dumps["ntriples"]
+            source_fmt = ox.RdfFormat.N_QUADS if name == "trig" else ox.RdfFormat.N_TRIPLES
+            dumps[name] = tmp / "dumps" / f"{DUMP_NAME}.{by_name(name).extension}"
+            ox.serialize(ox.parse(path=str(source), format=source_fmt), output=str(dumps[name]), format=fmt,
+                         prefixes=prefixes)
+        step("dump jsonld")
+        dumps["jsonld"] = tmp / "dumps" / f"{DUMP_NAME}.jsonld"
+        with open(dumps["jsonld"], "w", encoding="utf-8") as fh:
+            _write_jsonld(ox.parse(path=str(dumps["by-graph"]), format=ox.RdfFormat.N_QUADS), fh, prefixes)
+        files = []
+        for name in DUMP_FORMATS:
+            step(f"gzip {name}")
             fmt = by_name(name)
-            data = nq if name == "nquads" else _serialize(quads, name, prefixes)
             rel = f"dumps/{DUMP_NAME}.{fmt.extension}"
-            files.append(write_release_file(tmp, rel, data, fmt.media_type, name))
-            files.append(write_release_file(tmp, rel + ".gz", _gzip(data), "application/gzip", name, encoding="gzip"))
+            _gzip_file(tmp / rel, tmp / (rel + ".gz"))
+            files.append(release_file_entry(tmp, rel, fmt.media_type, name))
+            files.append(release_file_entry(tmp, rel + ".gz", "application/gzip", name, encoding="gzip"))
         context = json.dumps({"@context": prefixes}, indent=2, sort_keys=True).encode() + b"\n"
         files.append(write_release_file(tmp, "dumps/context.jsonld", context, "application/ld+json", "context"))
         step("validation report")
@@ -121,11 +137,16 @@ def freeze(ds: Dataset, report: ValidationReport, out: Path, *, base_iri: str = 
             "inputs_sha256": inputs_sha256,
             "validation": {"conforms": report.conforms, "violations": len(report.violations),
                            "results": len(report.results)},
-            "statistics": statistics(quads),
+            "statistics": stats,
             "files": files,
         }
-        for writer in extra_writers or ():
-            writer(tmp, manifest, quads)
+        if extra_writers:
+            step("metadata")
+            # the writers see the release as published: rebased, as in the files
+            released = store if base_iri == DEFAULT_BASE else _store_of(dumps["nquads"])
+            for writer in extra_writers:
+                writer(tmp, manifest, OxigraphStore(released, graph_counts=stats["graphs"]))
+        shutil.rmtree(scratch)
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         step("rename into place")
         _swap(tmp, out)
@@ -135,24 +156,72 @@ def freeze(ds: Dataset, report: ValidationReport, out: Path, *, base_iri: str = 
     return Release(out, version, manifest)
 
 
-def _serialize(quads: list[ox.Quad], name: str, prefixes: dict[str, str]) -> bytes:
-    if name in ("trig",):
-        by_graph = sorted(quads, key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)))
-        return ox.serialize(by_graph, format=ox.RdfFormat.TRIG, prefixes=prefixes)
-    triples = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in quads}, key=str)
-    if name == "turtle":
-        return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
-    if name == "ntriples":
-        return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
-    if name == "rdfxml":
-        return ox.serialize(triples, format=ox.RdfFormat.RDF_XML, prefixes=prefixes)
-    if name == "jsonld":
-        return _jsonld(quads, prefixes)
-    raise HtkgError(f"no serializer for {name}")
+def _sorted_dumps(store: ox.Store, folder: Path, scratch: Path, base_iri: str) -> dict[str, Path]:
+    """Dump the store and sort it into the canonical N-Quads, a graph-major copy and the N-Triples union."""
+    if next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is not None:
+        raise ReleaseError("the data hold triples outside any named graph", hint="every fact belongs to a graph")
+    raw = scratch / "raw.nq"
+    store.dump(output=str(raw), format=ox.RdfFormat.N_QUADS)
+    if base_iri != DEFAULT_BASE:
+        rebased = scratch / "rebased.nq"
+        with open(raw, encoding="utf-8") as src, open(rebased, "w", encoding="utf-8") as dst:
+            for line in src:
+                dst.write(rebase_text(line, base_iri))
+        raw.unlink()
+        raw = rebased
+    paths = {"nquads": folder / f"{DUMP_NAME}.nq", "by-graph": scratch / "by-graph.nq",
+             "ntriples": folder / f"{DUMP_NAME}.nt"}
+    done = subprocess.run(["bash", "-c", _SORT_SCRIPT, "sort-dumps", str(raw), str(paths["nquads"]),
+                           str(paths["by-graph"]), str(paths["ntriples"]), str(scratch), SORT_MEMORY],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise HtkgError(f"sorting the dumps failed: {done.stderr.strip()[-500:]}",
+                        hint="the build needs bash, sort, awk, sed and cut, and free disk space beside the release")
+    raw.unlink()
+    return paths
 
 
-def _jsonld(quads: list[ox.Quad], prefixes: dict[str, str]) -> bytes:
-    """JSON-LD written directly (rdflib's serializer took minutes and gigabytes at 1M triples).
+def _store_of(nquads: Path) -> ox.Store:
+    store = ox.Store()
+    store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+    return store
+
+
+def statistics(nquads: Path, ntriples: Path) -> dict:
+    """Counts computed once at build time from the sorted dumps, streaming: quads per graph, triples,
+    entities (subjects with a type), instances per class, triples per property."""
+    graphs: Counter = Counter()
+    quads = 0
+    with open(nquads, encoding="utf-8") as fh:
+        for line in fh:
+            graphs[line[line.rindex(" <", 0, len(line) - 3) + 2:line.rindex(">")]] += 1
+            quads += 1
+    classes: Counter = Counter()
+    properties: Counter = Counter()
+    triples = entities = 0
+    last_typed = None
+    with open(ntriples, encoding="utf-8") as fh:
+        for line in fh:   # sorted: a subject's lines are together
+            triples += 1
+            s, p, rest = line.split(" ", 2)
+            properties[p[1:-1]] += 1
+            if p == _RDF_TYPE and rest.startswith("<"):
+                classes[rest[1:rest.index(">")]] += 1
+                if s != last_typed:
+                    entities, last_typed = entities + 1, s
+    return {
+        "quads": quads,
+        "triples": triples,
+        "entities": entities,
+        "graphs": dict(sorted(graphs.items())),
+        "classes": dict(sorted(classes.items())),
+        "properties": dict(sorted(properties.items())),
+    }
+
+
+def _write_jsonld(quads: Iterable[ox.Quad], fh: TextIO, prefixes: dict[str, str]) -> None:
+    """JSON-LD written directly, streaming over graph-major sorted quads (rdflib's serializer took
+    minutes and gigabytes at 1M triples; pyoxigraph's writes expanded IRIs without a context).
 
     One ``@graph`` entry per named graph, nodes sorted by IRI, IRIs compacted against the published
     context (``prefix:local`` is a compact IRI in JSON-LD, expanded through the context).
@@ -174,49 +243,70 @@ def _jsonld(quads: list[ox.Quad], prefixes: dict[str, str]) -> bytes:
             return {"@value": term.value, "@type": short(term.datatype.value)}
         return {"@id": short(term.value)}
 
-    by_graph: dict[str, dict[str, dict[str, list]]] = {}
-    for q in quads:
-        g = "" if isinstance(q.graph_name, ox.DefaultGraph) else q.graph_name.value
-        node = by_graph.setdefault(g, {}).setdefault(q.subject.value, {})
-        node.setdefault(short(q.predicate.value), []).append(value(q.object))
     dump = lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False)  # noqa: E731
-    parts = []
-    for g in sorted(by_graph):
-        nodes = []
-        for subject in sorted(by_graph[g]):
-            props = by_graph[g][subject]
-            node = {"@id": short(subject)}
-            for p in sorted(props):
-                values = sorted(props[p], key=dump)
-                node[p] = values[0] if len(values) == 1 else values
-            nodes.append(dump(node))
-        if g:
-            parts.append('{"@id": ' + json.dumps(short(g), ensure_ascii=False) + ', "@graph": [\n  '
-                         + ",\n  ".join(nodes) + "\n]}")
-        else:
-            parts.extend(nodes)
-    head = '{"@context": ' + dump(prefixes) + ',\n"@graph": [\n'
-    return (head + ",\n".join(parts) + "\n]}\n").encode("utf-8")
+
+    def node(subject: str, props: dict[str, list]) -> str:
+        out = {"@id": short(subject)}
+        for p in sorted(props):
+            values = sorted(props[p], key=dump)
+            out[p] = values[0] if len(values) == 1 else values
+        return dump(out)
+
+    fh.write('{"@context": ' + dump(prefixes) + ',\n"@graph": [\n')
+    graph = subject = None
+    props: dict[str, list] = {}
+    first_graph = True
+    for q in quads:
+        g, s = q.graph_name.value, q.subject.value
+        if (g, s) != (graph, subject):
+            if subject is not None:
+                fh.write(node(subject, props))
+            if g != graph:
+                if graph is not None:
+                    fh.write("\n]}")
+                fh.write(("" if first_graph else ",\n") + '{"@id": ' + json.dumps(short(g), ensure_ascii=False)
+                         + ', "@graph": [\n  ')
+                first_graph, graph = False, g
+            else:
+                fh.write(",\n  ")
+            subject, props = s, {}
+        props.setdefault(short(q.predicate.value), []).append(value(q.object))
+    if subject is not None:
+        fh.write(node(subject, props) + "\n]}")
+    fh.write("\n]}\n")
 
 
-def _gzip(data: bytes) -> bytes:
+def _gzip_file(src: Path, dst: Path) -> None:
     # level 6, not 9: on the 1M-statement release's 371 MB N-Quads, 2.0 s instead of 9.1 s for a file
     # 10 % larger (10 MiB against 9); mtime=0 and no file name keep the bytes the same on every build
-    buf = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0, compresslevel=6) as f:
-        f.write(data)
-    return buf.getvalue()
+    with open(src, "rb") as fin, open(dst, "wb") as raw, \
+            gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6) as fout:
+        shutil.copyfileobj(fin, fout, 1 << 20)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def release_file_entry(root: Path, rel: str, media_type: str, fmt: str, encoding: str | None = None) -> dict:
+    """The manifest entry of a file already written under ``root``: size and SHA-256, read streaming."""
+    path = root / rel
+    entry = {"path": rel, "format": fmt, "media_type": media_type, "bytes": path.stat().st_size,
+             "sha256": _sha256(path)}
+    if encoding:
+        entry["encoding"] = encoding
+    return entry
 
 
 def write_release_file(root: Path, rel: str, data: bytes, media_type: str, fmt: str, encoding: str | None = None) -> dict:
     path = root / rel
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
-    entry = {"path": rel, "format": fmt, "media_type": media_type, "bytes": len(data),
-             "sha256": hashlib.sha256(data).hexdigest()}
-    if encoding:
-        entry["encoding"] = encoding
-    return entry
+    return release_file_entry(root, rel, media_type, fmt, encoding)
 
 
 def _write_report(root: Path, report: ValidationReport, base: str, version: str, prefixes) -> list[dict]:
@@ -229,7 +319,7 @@ def _write_report(root: Path, report: ValidationReport, base: str, version: str,
     for s, p, o in report.graph:
         g.add((node if s in roots else s, p, node if o in roots else o))
     skolemize(rds)
-    quads = sorted(to_oxigraph_quads(rds), key=str)
+    quads = sorted(to_ox_quads(rds), key=str)
     triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
     data = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
     entries = [write_release_file(root, "quality/report.ttl", data, "text/turtle", "turtle")]
@@ -256,32 +346,6 @@ htkg:shaclViolationCount a dqv:Metric ; dqv:expectedDataType xsd:integer .
 """
     entries.append(write_release_file(root, "quality/summary.ttl", ttl.encode(), "text/turtle", "turtle"))
     return entries
-
-
-def statistics(quads: list[ox.Quad]) -> dict:
-    """Counts computed once at build time: triples, graphs, classes, properties, entities."""
-    graphs: Counter = Counter()
-    triples = set()
-    for q in quads:
-        graphs[str(q.graph_name) if not isinstance(q.graph_name, ox.DefaultGraph) else ""] += 1
-        triples.add((q.subject, q.predicate, q.object))
-    classes: Counter = Counter()
-    properties: Counter = Counter()
-    entities = set()
-    rdf_type = ox.NamedNode(str(RDF.type))
-    for s, p, o in triples:
-        properties[p.value] += 1
-        if p == rdf_type:
-            classes[o.value] += 1
-            entities.add(s)
-    return {
-        "quads": len(quads),
-        "triples": len(triples),
-        "entities": len(entities),
-        "graphs": dict(sorted((k.strip("<>"), v) for k, v in graphs.items())),
-        "classes": dict(sorted(classes.items())),
-        "properties": dict(sorted(properties.items())),
-    }
 
 
 def _swap(tmp: Path, out: Path) -> None:

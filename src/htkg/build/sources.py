@@ -15,14 +15,15 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 import pyoxigraph as ox
-from rdflib import BNode, Dataset, Literal, URIRef
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from ..errors import DataError
 from ..iris import DEFAULT_BASE
 from ..namespaces import GRAPH, XSD
 
-__all__ = ["rdflib_quiet", "CuratedFiles", "find_curated", "parse_file", "to_rdflib", "ONTOLOGY_GRAPH", "load_into"]
+__all__ = ["rdflib_quiet", "CuratedFiles", "find_curated", "parse_file", "to_rdflib", "to_ox", "to_ox_quads",
+           "ONTOLOGY_GRAPH", "load_store"]
 
 ONTOLOGY_GRAPH = URIRef(GRAPH["ontology"])
 _XSD_STRING = str(XSD.string)
@@ -169,8 +170,32 @@ def to_rdflib(quads: Iterable[ox.Quad], base_iri: str = DEFAULT_BASE) -> Iterato
         yield conv(q.subject), conv(q.predicate), conv(q.object), g
 
 
-def load_into(ds: Dataset, files: CuratedFiles | Iterable[Path], base_iri: str = DEFAULT_BASE) -> Dataset:
-    """Parse each file (ontology → ``graph:ontology``) and add its quads to ``ds``."""
+def to_ox(term) -> ox.NamedNode | ox.Literal | ox.BlankNode:
+    """An rdflib term as a pyoxigraph term (a plain literal becomes an ``xsd:string`` one: the same in RDF 1.1)."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)) if term.datatype else None)
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    raise DataError("<input>", f"cannot convert term {term!r}")
+
+
+def to_ox_quads(ds: Dataset) -> list[ox.Quad]:
+    out = []
+    for s, p, o, g in ds.quads((None, None, None, None)):
+        gid = g.identifier if isinstance(g, Graph) else g
+        graph = ox.DefaultGraph() if gid is None or str(gid) == "urn:x-rdflib:default" else to_ox(gid)
+        out.append(ox.Quad(to_ox(s), to_ox(p), to_ox(o), graph))
+    return out
+
+
+def load_store(store: ox.Store, files: CuratedFiles | Iterable[Path]) -> ox.Store:
+    """Parse each file (ontology → ``graph:ontology``) and add its quads to ``store``, one file at a time.
+
+    The data keep the default base here; the release is rebased as text when it is frozen."""
     if isinstance(files, CuratedFiles):
         paths = files.rdf_files
         ontology = set(files.ontology)
@@ -179,5 +204,6 @@ def load_into(ds: Dataset, files: CuratedFiles | Iterable[Path], base_iri: str =
         ontology = {p for p in paths if Path(p).suffix == ".ttl"}
     for path in paths:
         quads = parse_file(path, default_graph=ONTOLOGY_GRAPH if path in ontology else None)
-        ds.addN((s, p, o, ds.graph(g)) for s, p, o, g in to_rdflib(quads, base_iri))
-    return ds
+        store.bulk_extend(quads)
+    return store
+

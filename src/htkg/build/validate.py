@@ -1,18 +1,26 @@
-"""Validation against the SHACL shapes, returning a typed report (the tool raises only when it fails itself)."""
+"""Validation against the SHACL shapes, returning a typed report (the tool raises only when it fails itself).
+
+pyshacl validates the build's pyoxigraph store directly (its Oxigraph mode): the data stay in the
+store (on disk for large builds) and the SPARQL-based shapes run on pyoxigraph's engine — 13× faster
+than on an rdflib copy on 24k synthetic triples (0.76 s against 10.1 s), and no copy in memory.
+"""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
+import pyoxigraph as ox
 import pyshacl
+from pyshacl.graph_abstraction import OxigraphDataGraph
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
 from ..errors import HtkgError
 from ..namespaces import PREFIXES
-from .sources import parse_file, rdflib_quiet, to_rdflib
+from .sources import parse_file, rdflib_quiet, to_ox_quads, to_rdflib
 
 __all__ = ["ValidationResult", "ValidationReport", "load_shapes", "validate", "SHAPES_GRAPH"]
 
@@ -70,9 +78,33 @@ def load_shapes(folder_or_files: Path | Iterable[Path]) -> Graph:
     return g
 
 
-def validate(data: Dataset | Graph, shapes: Graph) -> ValidationReport:
+@contextmanager
+def _never_empty():
+    """pyshacl tests the data graph's truth (``datagraph or shapes``) for every result it describes,
+    even those of an ``sh:or`` branch it then drops, and its Oxigraph view answers with ``len()``: a
+    COUNT(DISTINCT) over the whole store, 20 ms each at 24k triples — 74 s of a 76 s validation.
+    The views it makes (also of named graphs) are all of this class, so truth is patched on the class
+    for the duration of one validation; a store holding the data is never empty here."""
+    before = OxigraphDataGraph.__dict__.get("__bool__")
+    OxigraphDataGraph.__bool__ = lambda self: True
     try:
-        with rdflib_quiet():
+        yield
+    finally:
+        if before is None:
+            del OxigraphDataGraph.__bool__
+        else:
+            OxigraphDataGraph.__bool__ = before
+
+
+def validate(data: ox.Store | Dataset, shapes: Graph) -> ValidationReport:
+    """Validate a store (or an rdflib Dataset, copied into a store) against ``shapes``; the union of
+    the named graphs is the data graph."""
+    if not isinstance(data, ox.Store):
+        store = ox.Store()
+        store.bulk_extend(to_ox_quads(data))
+        data = store
+    try:
+        with rdflib_quiet(), _never_empty():
             conforms, report_graph, _ = pyshacl.validate(
                 data_graph=data, shacl_graph=shapes, inference="none", advanced=True,
                 allow_warnings=True, abort_on_first=False, meta_shacl=False,

@@ -400,10 +400,8 @@ def validate_data_json(doc: dict) -> list[str]:
 def release_writers(settings) -> list:
     """Writers for ``freeze(extra_writers=…)``: ``void.ttl``, ``catalog.ttl``, ``data.json`` in the release."""
 
-    def write_metadata(tmp: Path, manifest: dict, quads) -> None:
+    def write_metadata(tmp: Path, manifest: dict, store) -> None:
         from ..build.freeze import write_release_file
-        from ..store.oxigraph import OxigraphStore
-        store = OxigraphStore.from_quads(quads)
         ctx = MetadataContext(manifest, store, manifest["base_iri"], settings)
         documents = [
             ("void.ttl", void_graph(ctx).serialize(format="turtle").encode("utf-8"), "text/turtle", "void"),
