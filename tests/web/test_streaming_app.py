@@ -72,3 +72,24 @@ def test_streamed_and_buffered_bodies_are_the_same_bytes(client, app, direct, fm
     whole = direct.store.query(MID, use_default_graph_as_union=True).serialize(
         format=getattr(ox.QueryResultsFormat, by_name(fmt).oxigraph))
     assert len(body) > CHUNK_BYTES and body == whole
+
+
+def test_a_named_query_with_a_large_answer_streams_all_of_it(project_copy, tmp_path):
+    """``/api/queries/NAME`` goes through the query process too: a large answer arrives in chunks, whole."""
+    import csv
+    import io
+
+    from htkg.build.pipeline import build_release
+    from htkg.config import Settings
+    from htkg.web import create_app
+    (project_copy / "queries" / "every-statement.rq").write_text(
+        "# title: Every statement\n# description: Every triple of every named graph, with its graph.\n"
+        "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g ?s ?p ?o\n", encoding="utf-8")
+    release = build_release(project_copy, tmp_path / "release")[0]
+    client = create_app(Settings(release_dir=str(release.path))).test_client()
+    resp = client.get("/api/queries/every-statement", query_string={"format": "csv"})
+    assert resp.status_code == 200 and resp.is_streamed and resp.headers.get("Content-Length") is None
+    body = resp.get_data()
+    assert len(body) > CHUNK_BYTES
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8"))))
+    assert rows[0] == ["g", "s", "p", "o"] and len(rows) - 1 == release.manifest["statistics"]["quads"]

@@ -15,7 +15,7 @@ from ..formats import Format, negotiate, by_extension, by_name
 from .errors import error_response
 from .site import site
 
-__all__ = ["install", "choose_format", "cacheable", "not_modified", "not_acceptable", "behind_proxy",
+__all__ = ["install", "choose_format", "cacheable", "Streamed", "not_modified", "not_acceptable", "behind_proxy",
            "compressible", "page_param", "PAGE_PARAM"]
 
 _GZIP_MIN = 500
@@ -204,3 +204,32 @@ def _not_modified(etag: str, modified: dt.datetime | None) -> bool:
         except (TypeError, ValueError):
             return False
     return False
+
+
+class Streamed:
+    """The body of a large answer: its first chunk, then the stream, sent as the query process writes it.
+
+    The server calls ``close()`` when the response ends or the client goes away, which frees the query
+    process. A body that turns out no larger than the cache's limit is remembered once complete.
+    """
+
+    def __init__(self, first: bytes, stream, keep_up_to: int = 0, remember=None):
+        self.first, self.stream, self.keep_up_to = first, stream, keep_up_to
+        self.remember = remember or (lambda _whole: None)
+
+    def __iter__(self):
+        kept, size = [self.first], len(self.first)
+        yield self.first
+        for chunk in self.stream:
+            if kept is not None:
+                size += len(chunk)
+                if size <= self.keep_up_to:
+                    kept.append(chunk)
+                else:
+                    kept = None
+            yield chunk
+        if kept is not None:
+            self.remember(b"".join(kept))
+
+    def close(self) -> None:
+        self.stream.close()

@@ -21,7 +21,7 @@ from ..errors import QueryParameterError
 from ..formats import RDF_GRAPH_FORMATS, by_name
 from ..publish.queries_rdf import QUERIES_GRAPH
 from ..iris import DEFAULT_BASE
-from .http import PAGE_PARAM, cacheable, choose_format, not_acceptable, page_param
+from .http import PAGE_PARAM, Streamed, cacheable, choose_format, not_acceptable, page_param
 from .openapi import FORMAT_PARAM, offered_formats, openapi_spec
 from .site import site
 
@@ -75,9 +75,19 @@ def api_query(name: str):
     fmt = choose_format(offered)
     if fmt is None:
         return not_acceptable(offered)
-    result = site().store.query(q.sparql, bindings=bindings)
-    resp = Response(result.serialize(fmt, site().prefixes), content_type=fmt.content_type)
-    return cacheable(resp)
+    store = site().store
+    if hasattr(store, "query_serialized"):   # embedded: serialized by the query process, large answers streamed
+        graph = fmt.kind == "graph"
+        answer = store.query_serialized(q.sparql, bindings=bindings, check=False, prefixes=site().prefixes,
+                                        result_format=None if graph else fmt, graph_format=fmt if graph else None)
+        if answer.format is None:   # the query's form and the format disagree: cannot happen for offered formats
+            if answer.stream is not None:
+                answer.stream.close()
+            return not_acceptable(offered)
+        body = answer.body if answer.stream is None else Streamed(answer.body, answer.stream)
+    else:
+        body = store.query(q.sparql, bindings=bindings).serialize(fmt, site().prefixes)
+    return cacheable(Response(body, content_type=fmt.content_type))
 
 
 @bp.get("/api/openapi.json")

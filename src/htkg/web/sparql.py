@@ -20,7 +20,7 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from ..errors import QueryRefused
 from ..formats import RDF_DATASET_FORMATS, RDF_GRAPH_FORMATS, RESULT_FORMATS, Format, by_name, negotiate
 from ..publish.service import service_description
-from .http import cacheable, not_acceptable, not_modified
+from .http import Streamed, cacheable, not_acceptable, not_modified
 from .policy import check_graphs, check_query, refuse_update
 from .site import site
 
@@ -168,39 +168,11 @@ def _answer(query: str, params: dict[str, list[str]]) -> Response:
     if stream is None:
         resp = Response(body, content_type=fmt.content_type)
     else:
-        resp = Response(_Streamed(body, stream, cache.max_body, lambda whole: cache.put(key, (form, fmt_name, whole))),
+        resp = Response(Streamed(body, stream, cache.max_body, lambda whole: cache.put(key, (form, fmt_name, whole))),
                         content_type=fmt.content_type)
     if fmt.media_type in _TEXT:
         resp.headers["Content-Type"] = f"{fmt.media_type}; charset=utf-8"
     return cacheable(resp, key=etag_key)
-
-
-class _Streamed:
-    """The body of a large answer: its first chunk, then the stream, sent as the query process writes it.
-
-    The server calls ``close()`` when the response ends or the client goes away, which frees the query
-    process. A body that turns out no larger than the cache's limit is remembered once complete.
-    """
-
-    def __init__(self, first: bytes, stream, keep_up_to: int, remember):
-        self.first, self.stream, self.keep_up_to, self.remember = first, stream, keep_up_to, remember
-
-    def __iter__(self):
-        kept, size = [self.first], len(self.first)
-        yield self.first
-        for chunk in self.stream:
-            if kept is not None:
-                size += len(chunk)
-                if size <= self.keep_up_to:
-                    kept.append(chunk)
-                else:
-                    kept = None
-            yield chunk
-        if kept is not None:
-            self.remember(b"".join(kept))
-
-    def close(self) -> None:
-        self.stream.close()
 
 
 def _evaluate(query, graphs, default, named, result_fmt, graph_fmt, timeout):
