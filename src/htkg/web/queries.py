@@ -86,7 +86,13 @@ def api_query(name: str):
             return not_acceptable(offered)
         body = answer.body if answer.stream is None else Streamed(answer.body, answer.stream)
     else:
-        body = store.query(q.sparql, bindings=bindings).serialize(fmt, site().prefixes)
+        answer = None
+        if hasattr(store, "query_stream"):   # remote: the store's own bytes, forwarded as they arrive
+            answer = store.query_stream(q.sparql, [fmt], bindings=bindings, timeout=site().settings.query_timeout)
+        if answer is not None:
+            body = answer.body if answer.stream is None else Streamed(answer.body, answer.stream)
+        else:   # the store cannot write that format: parsed and serialized here
+            body = store.query(q.sparql, bindings=bindings).serialize(fmt, site().prefixes)
     return cacheable(Response(body, content_type=fmt.content_type))
 
 
@@ -155,9 +161,9 @@ def _page_link(name: str, values: dict, number: int) -> str:
 def _page_of(sparql: str, bindings, offset: int, size: int):
     """One page of a query's results and whether more follow, reading no more rows than that needs."""
     store = site().store
-    if hasattr(store, "query_page"):
+    if hasattr(store, "query_page"):   # embedded and remote: the store is asked for the page only
         return store.query_page(sparql, bindings=bindings, offset=offset, limit=size)
-    # a store without paging (remote): the whole result, cut here
+    # a store without paging: the whole result, cut here
     result = store.query(sparql, bindings=bindings)
     if result.kind == "select":
         return replace(result, rows=result.rows[offset:offset + size]), len(result.rows) > offset + size

@@ -184,11 +184,18 @@ def _evaluate(query, graphs, default, named, result_fmt, graph_fmt, timeout):
                                         default_graphs=default, named_graphs=named, timeout=timeout,
                                         prefixes=s.prefixes)
         return answer.form, (answer.format.name if answer.format else None), answer.body, answer.stream
-    # a store that is not the embedded one (remote): the policy here, its own HTTP time limit there
+    # a store that is not the embedded one (remote): the policy here, before anything is sent to it
     check_query(query, graphs)
     limit = s.settings.query_timeout
-    result = store.query(query, default_graphs=default, named_graphs=named,
-                         timeout=min(timeout, limit) if timeout else limit)
+    limit = min(timeout, limit) if timeout else limit
+    if hasattr(store, "query_stream"):
+        # the store's own bytes in the negotiated format, forwarded as they arrive
+        answer = store.query_stream(query, [f for f in (result_fmt, graph_fmt) if f is not None],
+                                    default_graphs=default, named_graphs=named, timeout=limit)
+        if answer is not None:
+            return answer.form, answer.format.name, answer.body, answer.stream
+    # the store cannot write that format: parse its answer and serialize it here
+    result = store.query(query, default_graphs=default, named_graphs=named, timeout=limit)
     fmt = graph_fmt if result.kind == "graph" else result_fmt
     if fmt is None:
         return result.kind, None, b"", None
