@@ -82,3 +82,15 @@ def _check(store, query, params: dict, expected_file: Path) -> None:
         assert got == expected
     else:
         assert sorted(map(_key, got)) == sorted(map(_key, expected))
+
+
+@pytest.mark.parametrize("name", ["format", "page"])
+def test_a_parameter_may_not_take_a_name_the_server_uses(tmp_path, name):
+    """``format`` and ``page`` already mean the answer's format and the result page in a query's URL."""
+    from htkg.dataset.queries import load_queries
+    from htkg.errors import DataError
+    (tmp_path / "q.rq").write_text(f'# title: T\n# description: D\n# param: {name} string optional "x"\n'
+                                   "SELECT * WHERE { ?s ?p ?o }\n", encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        load_queries(tmp_path)
+    assert "q.rq:3" in str(info.value) and repr(name) in str(info.value)

@@ -26,12 +26,15 @@ import pyoxigraph as ox
 
 from ..errors import DataError, QueryParameterError
 
-__all__ = ["Parameter", "NamedQuery", "parse_named_query", "load_queries", "PARAM_TYPES"]
+__all__ = ["Parameter", "NamedQuery", "parse_named_query", "load_queries", "PARAM_TYPES", "FORMAT_PARAM", "PAGE_PARAM"]
 
 PARAM_TYPES = ("iri", "string", "integer", "date")
 _HEADER = re.compile(r"^#\s*([a-z_-]+)\s*:\s*(.*)$")
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 MAX_PARAM_CHARS = 2000
+# the server's own parameters of a named query's URL: a query cannot declare them
+FORMAT_PARAM = "format"   # the answer's format, instead of Accept
+PAGE_PARAM = "page"       # the page of an HTML view's results, from 1
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,7 @@ class NamedQuery:
 
 def parse_named_query(name: str, text: str, path: Path | None = None) -> NamedQuery:
     headers: dict[str, list[str]] = {}
+    lines: list[int] = []   # the line of each '# param:'
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
@@ -117,9 +121,11 @@ def parse_named_query(name: str, text: str, path: Path | None = None) -> NamedQu
         m = _HEADER.match(line.strip())
         if m:
             headers.setdefault(m.group(1).lower(), []).append(m.group(2).strip())
+            if m.group(1).lower() == "param":
+                lines.append(number)
     params = []
-    for raw in headers.get("param", []):
-        params.append(_parse_param(raw, path or Path(name)))
+    for raw, number in zip(headers.get("param", []), lines):
+        params.append(_parse_param(raw, path or Path(name), number))
     title = (headers.get("title") or [name])[0]
     if path is not None and "title" not in headers:
         raise DataError(path, "named query without a '# title:' header line", 1, 1)
@@ -128,13 +134,13 @@ def parse_named_query(name: str, text: str, path: Path | None = None) -> NamedQu
                       headers={k: v for k, v in headers.items() if k not in {"title", "description", "param"}})
 
 
-def _parse_param(raw: str, path: Path) -> Parameter:
+def _parse_param(raw: str, path: Path, line: int | None = None) -> Parameter:
     try:
         parts = shlex.split(raw)
     except ValueError as exc:
-        raise DataError(path, f"bad '# param:' line {raw!r}: {exc}") from None
+        raise DataError(path, f"bad '# param:' line {raw!r}: {exc}", line) from None
     if len(parts) < 3 or parts[1] not in PARAM_TYPES or parts[2] not in ("required", "optional"):
-        raise DataError(path, f"bad '# param:' line {raw!r}",
+        raise DataError(path, f"bad '# param:' line {raw!r}", line,
                         hint='write: # param: NAME TYPE required|optional "help" [example=…] [default=…]; '
                              f"TYPE one of {', '.join(PARAM_TYPES)}")
     extra = {}
@@ -146,7 +152,10 @@ def _parse_param(raw: str, path: Path) -> Parameter:
         else:
             help_text = (help_text + " " + bit).strip()
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", parts[0]):
-        raise DataError(path, f"bad parameter name {parts[0]!r}")
+        raise DataError(path, f"bad parameter name {parts[0]!r}", line)
+    if parts[0] in (FORMAT_PARAM, PAGE_PARAM):
+        raise DataError(path, f"the parameter name {parts[0]!r} is the server's own (the answer's format, the "
+                              "result page)", line, hint="choose another name for the query's parameter")
     return Parameter(parts[0], parts[1], parts[2] == "required", help_text, extra.get("example"), extra.get("default"))
 
 

@@ -10,6 +10,7 @@ import datetime as dt
 
 from flask import Flask, Response, request
 
+from ..dataset.queries import PAGE_PARAM
 from ..errors import QueryParameterError
 from ..formats import Format, negotiate, by_extension, by_name
 from .errors import error_response
@@ -19,7 +20,6 @@ __all__ = ["install", "choose_format", "cacheable", "Streamed", "not_modified", 
            "compressible", "page_param", "PAGE_PARAM"]
 
 _GZIP_MIN = 500
-PAGE_PARAM = "page"   # the page of an HTML view's results, from 1
 _GZIP_SUFFIX = "-gz"   # a gzipped body is another representation: its ETag differs
 
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from ..dataset.queries import MAX_PARAM_CHARS, NamedQuery
+from ..dataset.queries import FORMAT_PARAM, MAX_PARAM_CHARS, NamedQuery
 from ..formats import RDF_GRAPH_FORMATS, RESULT_FORMATS
 
 __all__ = ["openapi_spec", "offered_formats", "FORMAT_PARAM"]
 
-FORMAT_PARAM = "format"
 _SCHEMAS = {
     "iri": {"type": "string", "format": "uri", "pattern": "^https?://", "maxLength": MAX_PARAM_CHARS},
     "string": {"type": "string", "maxLength": MAX_PARAM_CHARS},
