@@ -103,6 +103,17 @@ def test_dataset_arguments(store, release):
     assert [row["g"].value for row in r.rows] == [vocab]
 
 
+def test_an_empty_list_of_graphs_is_an_empty_dataset_part(store, release):
+    """As the protocol has it when only the other list is given: [] is empty, not the store's default."""
+    vocab = release.base_iri + "graph/vocab"
+    r = store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", default_graphs=[], named_graphs=[vocab])
+    assert int(r.rows[0]["n"].value) == 0
+    r = store.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", default_graphs=[vocab], named_graphs=[])
+    assert int(r.rows[0]["n"].value) == 0
+    r = store.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", default_graphs=[], named_graphs=[vocab])
+    assert int(r.rows[0]["n"].value) == release.statistics["graphs"][vocab]
+
+
 def test_syntax_error_names_the_line(store):
     with pytest.raises(QuerySyntaxError) as info:
         store.query("SELECT * WHERE {\n  ?s ?p \n}")
