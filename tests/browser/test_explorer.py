@@ -4,6 +4,7 @@ the store; filters, search, panel, path, layouts, exports and shared URLs work."
 from __future__ import annotations
 
 import json
+import urllib.parse
 import urllib.request
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -228,3 +229,39 @@ def test_expand_adds_the_neighbours(page, net):
     shown = drawn(page)
     assert neighbours <= shown
     assert shown == neighbours | {n.iri for n in net.nodes.values() if n.kind == "department"}
+
+
+@pytest.fixture(scope="module")
+def small_limit_server(release_dir):
+    """A server whose explorer limit (30 nodes) is below the curated graph's size: it opens on the overview."""
+    from server import ServerProcess
+    with ServerProcess(release_dir, workers=1, env={"HTKG_EXPLORE_MAX_NODES": "30"}) as srv:
+        yield srv
+
+
+def test_a_graph_over_the_limit_opens_on_its_departments_and_narrows_to_one(browser, small_limit_server, rstore):
+    """Above ``explore_max_nodes`` the page draws the departments overview the API gives, says so, and
+    picking a department draws that department's subtree as the API gives it."""
+    def api(query: str) -> dict:
+        with urllib.request.urlopen(small_limit_server.url + "/api/graph" + query, timeout=30) as resp:
+            return json.load(resp)
+
+    overview = api("")
+    assert overview["overview"]["limit"] == 30 and count(rstore, COUNT_NODES) > 30
+    context = browser.new_context(base_url=small_limit_server.url, viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        open_explorer(page)
+        assert drawn(page) == {n["data"]["id"] for n in overview["elements"]["nodes"]}
+        assert overview["overview"]["message"] in page.locator("#status").inner_text()
+        department = next(n["data"]["id"] for n in overview["elements"]["nodes"] if n["data"]["kind"] == "department")
+        subtree = {n["data"]["id"] for n in api("?" + urllib.parse.urlencode({"department": department}))["elements"]["nodes"]}
+        assert department in subtree
+        page.select_option("#department", department)
+        wait_redrawn(page, len(subtree))
+        assert drawn(page) == subtree and "department=" in page.url
+        assert errors == []
+    finally:
+        context.close()
