@@ -70,21 +70,30 @@ class _Peak:
         return p
 
 
-def build_steps(project: Path, out: Path, validate_max: int) -> dict:
-    """parse → enrich → validate → freeze (dumps, metadata), as ``htkg build`` runs them (on-disk work
-    store), and the libraries' own costs on the same release: pyoxigraph load and serialize."""
+def build_steps(project: Path, out: Path) -> dict:
+    """``htkg build``'s own pipeline (``build_release``: on-disk work store, parse → enrich → validate →
+    freeze with dumps and metadata), timed step by step through its progress messages, and the
+    libraries' own costs on the same release: pyoxigraph load and serialize."""
     import pyoxigraph as ox
-    from htkg.build.compile import source_texts
-    from htkg.build.enrich import enrich
-    from htkg.build.freeze import freeze
-    from htkg.build.sources import find_curated, load_store
-    from htkg.build.validate import ValidationReport, load_shapes, validate
-    from htkg.config import Settings
-    from htkg.publish.metadata import release_writers
-    from rdflib import Graph
+    from htkg.build.pipeline import build_release
 
     peak = _Peak()
-    steps = {}
+    steps: dict = {}
+    freeze_steps: dict = {}
+    last = [time.perf_counter(), None]
+
+    def progress(msg):   # a message starts a step: it ends the one before
+        now = time.perf_counter()
+        if last[1] is not None:
+            secs, rss = round(now - last[0], 3), round(peak.take() / 2**20)
+            if last[1] in ("parse", "enrich", "validate"):
+                steps[last[1] if last[1] != "validate" else "validate (pyshacl)"] = {"seconds": secs, "peak_rss_mb": rss}
+            else:
+                freeze_steps[last[1]] = secs
+                f = steps.setdefault("freeze", {"seconds": 0.0, "peak_rss_mb": 0})
+                f["seconds"] = round(f["seconds"] + secs, 3)
+                f["peak_rss_mb"] = max(f["peak_rss_mb"], rss)
+        last[:] = [now, msg]
 
     def timed(name, fn):
         t = time.perf_counter()
@@ -92,32 +101,9 @@ def build_steps(project: Path, out: Path, validate_max: int) -> dict:
         steps[name] = {"seconds": round(time.perf_counter() - t, 3), "peak_rss_mb": round(peak.take() / 2**20)}
         return value
 
-    files = find_curated(project)
-    work = Path(tempfile.mkdtemp(prefix="bench-work-", dir=out.parent))
-    store = ox.Store(str(work / "store"))
-    timed("parse", lambda: load_store(store, files))
-    timed("enrich", lambda: enrich(store, source_texts(files.sources), work))
-    triples = len(store)
-    if triples <= validate_max:
-        report = timed("validate (pyshacl)", lambda: validate(store, load_shapes(files.shapes)))
-        assert report.conforms, report.text()[:2000]
-    else:
-        steps["validate (pyshacl)"] = {"seconds": None, "skipped": f"over --validate-max {validate_max}"}
-        report = ValidationReport(True, [], Graph())
-    freeze_steps = {}
-    last = [time.perf_counter(), "start"]
-
-    def progress(msg):
-        now = time.perf_counter()
-        freeze_steps[last[1]] = round(now - last[0], 3)
-        last[:] = [now, msg]
-
-    release = timed("freeze", lambda: freeze(store, report, out, progress=progress,
-                                             extra_writers=release_writers(Settings())))
+    release, _report = build_release(project, out, progress=progress)
     progress("end")
-    steps["freeze"]["substeps"] = {k: v for k, v in freeze_steps.items() if k != "start"}
-    del store
-    shutil.rmtree(work, ignore_errors=True)
+    steps["freeze"]["substeps"] = freeze_steps
     # the libraries' own costs on the same release: pyoxigraph bulk load, and every dump format
     # serialized by pyoxigraph from its store straight to files (no Python per triple)
     nq = out / "dumps" / "htkg.nq"
@@ -315,12 +301,21 @@ def endpoint_bench(release: Path, store_path: Path, agencies: int, args, remote:
                 print(f"    {kind:14} {mode:9} htkg {hm['rps']:8} rps p99 {hm['p99_ms']} ms | "
                       f"oxigraph {om['rps']:8} rps p99 {om['p99_ms']} ms", flush=True)
             out["queries"][kind] = row
+
+        def agency_iri() -> str:
+            return BASE + "id/org/synth-agency-" + str(rng.randrange(agencies))
+
         pages = {
             "resource page (HTML)": ([f"/id/org/synth-agency-{rng.randrange(agencies)}" for _ in range(64)], "text/html"),
             "resource page (Turtle)": ([f"/id/org/synth-agency-{rng.randrange(agencies)}" for _ in range(64)], "text/turtle"),
             "explorer node data": ([f"/api/node?iri={urllib.parse.quote(BASE + 'id/org/synth-agency-' + str(rng.randrange(agencies)))}"
                                     for _ in range(64)], "application/json"),
             "explorer graph data": (["/api/graph"], "application/json"),
+            # named queries with one agency as the parameter: its relations, and the funding it gives
+            "named query page (HTML)": ([f"/queries/relations-of-an-entity?entity={urllib.parse.quote(agency_iri())}"
+                                         for _ in range(64)], "text/html"),
+            "named query API (JSON)": ([f"/api/queries/who-funds-whom?funder={urllib.parse.quote(agency_iri())}"
+                                        for _ in range(64)], "application/sparql-results+json"),
         }
         for name, (paths, acc) in pages.items():
             runs = [load(hp, paths, args.duration, 1, acc) for _ in range(args.runs)]
@@ -374,7 +369,7 @@ def bench_size(n: int, args, work: Path) -> dict:
     agencies = max(1, _count_agencies(project))
     result["agencies"] = agencies
     print("  build steps ...", flush=True)
-    child = subprocess.run([PY, __file__, "_build", str(project), str(release), str(args.validate_max)],
+    child = subprocess.run([PY, __file__, "_build", str(project), str(release)],
                            capture_output=True, text=True, timeout=args.build_limit)
     if child.returncode:
         raise RuntimeError(child.stderr[-3000:])
@@ -484,8 +479,8 @@ def report(paths: list[Path]) -> str:
 
 def main(argv=None) -> None:
     if argv is None and len(sys.argv) > 1 and sys.argv[1] == "_build":
-        _, _, project, out, vmax = sys.argv
-        print(json.dumps(build_steps(Path(project), Path(out), int(vmax))))
+        _, _, project, out = sys.argv
+        print(json.dumps(build_steps(Path(project), Path(out))))
         return
     if argv is None and len(sys.argv) > 1 and sys.argv[1] == "report":
         sys.stdout.write(report([Path(p) for p in sys.argv[2:]]))
@@ -496,8 +491,6 @@ def main(argv=None) -> None:
     ap.add_argument("--duration", type=float, default=3.0, help="seconds per load measurement")
     ap.add_argument("--concurrency", type=int, default=16, help="concurrent clients")
     ap.add_argument("--workers", type=int, default=2, help="htkg server worker processes")
-    ap.add_argument("--validate-max", type=int, default=25_000_000,
-                    help="skip SHACL validation above this many enriched triples (reported as skipped)")
     ap.add_argument("--build-limit", type=int, default=3600, help="seconds the build of one size may take")
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "htkg-bench", help="scratch directory")
     ap.add_argument("--remote", action="store_true",

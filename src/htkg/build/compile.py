@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 import pyoxigraph as ox
 from rdflib import URIRef
@@ -42,12 +42,16 @@ def compile_files(paths: Iterable[Path], sources: Iterable[Path] | None = None, 
 
 
 def compile_project(root: Path | CuratedFiles, *, store: ox.Store | None = None,
-                    work_dir: Path | None = None) -> ox.Store:
+                    work_dir: Path | None = None, progress: Callable[[str], None] | None = None) -> ox.Store:
     """Parse and enrich a project into ``store`` (a new in-memory store by default; give an on-disk
     one for data larger than memory). ``work_dir`` holds the enrichment's temporary files."""
     files = root if isinstance(root, CuratedFiles) else find_curated(Path(root))
+    step = progress or (lambda _m: None)
     store = ox.Store() if store is None else store
-    return enrich(load_store(store, files), source_texts(files.sources), work_dir)
+    step("parse")
+    load_store(store, files)
+    step("enrich")
+    return enrich(store, source_texts(files.sources), work_dir)
 
 
 def _default_sources(paths: list[Path]) -> list[Path]:

@@ -48,8 +48,7 @@ def check_project(root: Path, progress: Callable[[str], None] | None = None, *,
     step = progress or (lambda _m: None)
     files = find_curated(root)
     store = ox.Store(str(Path(work_dir) / "store")) if work_dir else ox.Store()
-    step("parse and enrich")
-    compile_project(files, store=store, work_dir=work_dir)
+    compile_project(files, store=store, work_dir=work_dir, progress=step)
     if (files.root / "queries").is_dir():
         from rdflib import Dataset
         queries = Dataset()
