@@ -186,13 +186,17 @@ def _citations(store, graphs) -> dict[str, Citation]:
     out: dict[str, Citation] = {}
     if not graphs:
         return out
+    # htkg:quote under the graphs' own base, not a variable predicate filtered by name; the selector
+    # chain nested under its first step: as one group, Oxigraph joined it from oa:end, 0.26 s a page at 20M quads
+    bases = sorted({g.split("/graph/", 1)[0] for g in graphs if "/graph/" in g})
+    quoted = " ".join(f"OPTIONAL {{ ?g <{b}/def/quote> ?quote }}" for b in bases)
     q = f"""PREFIX prov: <{PROV}> PREFIX oa: <{OA}> PREFIX dct: <{DCT}> PREFIX schema: <{SCHEMA}>
 SELECT ?g ?quote ?start ?end ?src ?title ?url WHERE {{
   VALUES ?g {{ {_iri_list(graphs)} }}
   OPTIONAL {{ ?g prov:value ?quote }}
-  OPTIONAL {{ ?g ?qp ?quote FILTER(STRENDS(STR(?qp), '/def/quote')) }}
-  OPTIONAL {{ ?g prov:wasDerivedFrom ?sel0 . ?sel0 oa:hasSelector ?pos .
-             ?pos oa:start ?start ; oa:end ?end }}
+  {quoted}
+  OPTIONAL {{ ?g prov:wasDerivedFrom ?sel0 OPTIONAL {{ ?sel0 oa:hasSelector ?pos .
+             ?pos oa:start ?start ; oa:end ?end }} }}
   OPTIONAL {{ ?g dct:source ?src OPTIONAL {{ ?src schema:url ?url }} }}
   OPTIONAL {{ ?g dct:title ?title }}
 }}"""

@@ -92,9 +92,11 @@ _SUBTREE = ("{{ ?x org:subOrganizationOf* <{d}> }} UNION "
             "{{ ?_o org:subOrganizationOf* <{d}> . ?_o htkg:operates|htkg:funds ?x }}")
 _CHUNK = 500          # IRIs per VALUES block
 _UNSAFE_IRI = set('<>"{}|^`\\ \t\r\n')
+# each OPTIONAL in its own GRAPH group: inside one GRAPH group Oxigraph read every quote, source and
+# title of the store before joining (0.45 s for two graphs at 20M quads), this way it looks them up
 _CITATIONS = """SELECT ?g ?quote ?source ?title WHERE { {values}
-  GRAPH ?pg { ?g a prov:Bundle . OPTIONAL { ?g htkg:quote ?quote } OPTIONAL { ?g dct:source ?source }
-              OPTIONAL { ?g dct:title ?title } }
+  GRAPH ?pg { ?g a prov:Bundle } OPTIONAL { GRAPH ?pg { ?g htkg:quote ?quote } }
+  OPTIONAL { GRAPH ?pg { ?g dct:source ?source } } OPTIONAL { GRAPH ?pg { ?g dct:title ?title } }
 }"""
 
 
