@@ -151,3 +151,24 @@ def test_ask_and_select_results_serialize(store, fmt):
     from htkg.formats import by_name
     assert store.query("ASK { ?s ?p ?o }").serialize(by_name(fmt))
     assert store.query("SELECT ?s WHERE { ?s ?p ?o } LIMIT 2").serialize(by_name(fmt))
+
+
+def test_the_served_on_disk_store_reads_its_graph_counts_from_the_manifest(release_dir, tmp_path):
+    """Regression (10M): the server opened the on-disk store without the release's counts, so every worker
+    counted every quad on its first request. A count changed in a copy of the manifest shows where they come from."""
+    import json
+    import shutil
+    from htkg.config import Settings
+    from htkg.dataset.release import open_release
+    from htkg.store.factory import open_store
+    from htkg.store.oxigraph import load_on_disk
+    copy = tmp_path / "release"
+    shutil.copytree(release_dir, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    graph = sorted(g for g in manifest["statistics"]["graphs"] if g)[0]
+    manifest["statistics"]["graphs"][graph] += 1000
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    load_on_disk(copy / "dumps" / "htkg.nq", tmp_path / "store")
+    for release in (open_release(copy), copy):
+        store = open_store(Settings(release_dir=str(copy), store_path=str(tmp_path / "store")), release)
+        assert store.graphs()[graph] == manifest["statistics"]["graphs"][graph]
