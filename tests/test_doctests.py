@@ -5,7 +5,8 @@ import importlib
 
 import pytest
 
-MODULES = ["htkg.config", "htkg.formats", "htkg.iris", "htkg.dataset.queries", "htkg.publish.queries_rdf"]
+MODULES = ["htkg.config", "htkg.formats", "htkg.iris", "htkg.dataset.queries", "htkg.publish.queries_rdf",
+           "htkg.store.bind", "htkg.store.remote"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -9,7 +9,6 @@ away shows. The expected answers come from the store itself (a COUNT query, its 
 from __future__ import annotations
 
 import csv
-import doctest
 import http.client
 import io
 import os
@@ -23,7 +22,6 @@ from urllib.parse import urlencode
 import pytest
 from rdflib import Graph
 
-import htkg.store.remote
 from htkg.config import Settings
 from htkg.store.remote import RemoteStore
 from htkg.web import create_app
@@ -92,11 +90,6 @@ def _from_store(remote, query: str, accept: str) -> bytes:
                                  headers={"Content-Type": "application/sparql-query", "Accept": accept})
     with urllib.request.urlopen(req, timeout=60) as r:
         return r.read()
-
-
-def test_doctests_of_the_remote_store():
-    result = doctest.testmod(htkg.store.remote)
-    assert result.attempted >= 3 and result.failed == 0
 
 
 def test_large_csv_arrives_chunked_and_complete(served):

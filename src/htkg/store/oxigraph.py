@@ -13,6 +13,7 @@ import pyoxigraph as ox
 from ..errors import QuerySyntaxError, ReleaseError, StoreError
 from ..formats import Format
 from .base import QueryResult, Term, serialize_triples
+from .bind import inject_values
 
 __all__ = ["OxigraphStore", "run_query", "syntax_error", "load_on_disk", "page_of", "serialize_result"]
 
@@ -44,8 +45,8 @@ def run_query(store: ox.Store, sparql: str, *, bindings: Mapping[str, Term] | No
         kwargs["use_default_graph_as_union"] = True
     if named_graphs is not None:
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
-    if bindings:
-        kwargs["substitutions"] = {ox.Variable(k): v for k, v in bindings.items()}
+    if bindings:   # a VALUES block, not substitutions, which pyoxigraph joins late (see store.bind)
+        sparql = inject_values(sparql, bindings)
     try:
         result = store.query(sparql, **kwargs)
     except SyntaxError as exc:

@@ -193,6 +193,7 @@ def _report(conn, exc: Exception) -> None:
 def _answer(conn, store, graphs, *, text, bindings, default_graphs, named_graphs, result_format,
             graph_format, check, prefixes, page) -> None:
     """Evaluate, then serialize into the pipe as the engine produces (``page``: only rows offset…offset+limit)."""
+    from ..store.bind import inject_values
     from ..store.oxigraph import run_query
     from .policy import check_query
     own_dataset = False
@@ -204,7 +205,7 @@ def _answer(conn, store, graphs, *, text, bindings, default_graphs, named_graphs
     if own_dataset:
         # FROM / FROM NAMED in the query: its own dataset, checked above to be the store's graphs
         try:
-            result = store.store.query(text, substitutions={ox.Variable(k): v for k, v in (bindings or {}).items()})
+            result = store.store.query(inject_values(text, bindings) if bindings else text)
         except SyntaxError as exc:
             from ..store.oxigraph import syntax_error
             raise syntax_error(exc, text) from None

@@ -33,6 +33,17 @@ class Site:
     def version(self) -> str:
         return self.release.version
 
+    def graph_names(self) -> frozenset[str]:
+        """The store's named graphs. The embedded store's never change: read once (copying its 37k
+        counts on every request cost a 10M-triple release half its small-query throughput); a remote
+        store is asked each time, as another release may be published into it."""
+        names = self.extras.get("graph_names")
+        if names is None:
+            names = frozenset(self.store.graphs())
+            if hasattr(self.store, "query_serialized"):   # the embedded store's executor
+                self.extras["graph_names"] = names
+        return names
+
 
 def site() -> Site:
     return current_app.extensions["htkg"]

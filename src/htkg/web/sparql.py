@@ -124,7 +124,7 @@ def _answer(query: str, params: dict[str, list[str]]) -> Response:
     if len(query) > limit:
         raise QueryRefused(f"the query is {len(query)} characters long; this server accepts at most {limit}",
                            status=413)
-    graphs = set(s.store.graphs())
+    graphs = s.graph_names()
     default = params.get("default-graph-uri") or None
     named = params.get("named-graph-uri") or None
     check_graphs(default or (), graphs, "default-graph-uri")
