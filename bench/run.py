@@ -394,7 +394,7 @@ def reuse_size(n: int, args) -> dict:
     stats = json.loads((release / "manifest.json").read_text())["statistics"]
     agencies = _count_agencies_in(store) or 1
     print(f"== {n} triples: reusing {args.reuse} ({stats['quads']} quads, {agencies} agencies); endpoint ...", flush=True)
-    return {"size": n, "reused": str(args.reuse), "agencies": agencies,
+    return {"size": n, "reused": args.reuse.name, "agencies": agencies,
             "statistics": {"quads": stats["quads"], "triples": stats["triples"]},
             "endpoint": endpoint_bench(release, store, agencies, args)}
 
@@ -532,8 +532,12 @@ def main(argv=None) -> None:
     ap.add_argument("--results", type=Path, default=HERE / "results", help="folder for the raw JSON")
     args = ap.parse_args(argv)
     started = dt.datetime.now(dt.timezone.utc)
-    record = {"date": started.isoformat(timespec="seconds"), "command": "python bench/run.py " + " ".join(sys.argv[1:]),
-              "machine": machine(), "settings": {k: str(v) for k, v in vars(args).items() if k not in ("work", "results")}, "sizes": []}
+    # directories are recorded by name only: no path of the machine that ran it goes into the results
+    shown = [Path(a).name if args.reuse and a == str(args.reuse) else a for a in sys.argv[1:]]
+    record = {"date": started.isoformat(timespec="seconds"), "command": "python bench/run.py " + " ".join(shown),
+              "machine": machine(), "settings": {k: (v.name if isinstance(v, Path) else str(v))
+                                                 for k, v in vars(args).items() if k not in ("work", "results")},
+              "sizes": []}
     args.results.mkdir(parents=True, exist_ok=True)
     out = args.results / f"{started.strftime('%Y%m%dT%H%M%S')}.json"
     for text in args.sizes.split(","):

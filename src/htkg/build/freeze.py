@@ -143,9 +143,10 @@ def freeze(store: ox.Store, report: ValidationReport, out: Path, *, base_iri: st
         if extra_writers:
             step("metadata")
             # the writers see the release as published: rebased, as in the files
-            released = store if base_iri == DEFAULT_BASE else _store_of(dumps["nquads"])
+            released = store if base_iri == DEFAULT_BASE else _store_of(dumps["nquads"], scratch / "rebased")
             for writer in extra_writers:
                 writer(tmp, manifest, OxigraphStore(released, graph_counts=stats["graphs"]))
+            del released   # an on-disk store closes when its last reference goes, before its folder does
         shutil.rmtree(scratch)
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         step("rename into place")
@@ -181,8 +182,9 @@ def _sorted_dumps(store: ox.Store, folder: Path, scratch: Path, base_iri: str) -
     return paths
 
 
-def _store_of(nquads: Path) -> ox.Store:
-    store = ox.Store()
+def _store_of(nquads: Path, folder: Path) -> ox.Store:
+    """The N-Quads in a new on-disk store in ``folder`` (memory stays flat)."""
+    store = ox.Store(str(folder))
     store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
     return store
 
