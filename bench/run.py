@@ -119,7 +119,7 @@ def build_steps(project: Path, out: Path) -> dict:
             lib.query(union).serialize(output=str(lib_dir / f"all.{ext}"), format=fmt)
 
     timed("lib: pyoxigraph serialize (6 formats)", serialize_all)
-    del lib
+    lib = None   # the on-disk store closes before its folder goes
     shutil.rmtree(lib_dir, ignore_errors=True)
     peak.stop = True
     stats = release.manifest["statistics"]

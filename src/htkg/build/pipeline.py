@@ -78,7 +78,6 @@ def build_release(root: Path, out: Path, *, settings: Settings | None = None,
     """Parse → enrich → validate → freeze, with VoID, DCAT and data.json. Invalid data raises
     ValidationFailed and writes nothing."""
     settings = settings or Settings()
-    base_iri = settings.base_iri
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with work_directory(out.parent, f".{out.name}.work-") as work:

@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 from typing import Mapping
 
-import pyoxigraph as ox
-
 from ..errors import QueryError
 from .base import Term
 
@@ -27,6 +25,7 @@ def inject_values(sparql: str, bindings: Mapping[str, Term]) -> str:
     substitutions for the named queries. Strings, IRIs and comments are skipped while looking for
     the group, so a ``{`` inside a literal never matters.
 
+    >>> import pyoxigraph as ox
     >>> inject_values("SELECT ?x WHERE { ?x a ?t }", {"t": ox.NamedNode("http://e/T")})
     'SELECT ?x WHERE { VALUES (?t) { (<http://e/T>) } ?x a ?t }'
     """
