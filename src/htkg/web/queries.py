@@ -24,6 +24,7 @@ from ..iris import DEFAULT_BASE
 from .http import PAGE_PARAM, Streamed, cacheable, choose_format, not_acceptable, page_param
 from .openapi import FORMAT_PARAM, offered_formats, openapi_spec
 from .site import site
+from .sparql import evaluate
 
 __all__ = ["bp", "relation_graph", "MAX_PAGE_OFFSET"]
 
@@ -75,24 +76,15 @@ def api_query(name: str):
     fmt = choose_format(offered)
     if fmt is None:
         return not_acceptable(offered)
-    store = site().store
-    if hasattr(store, "query_serialized"):   # embedded: serialized by the query process, large answers streamed
-        graph = fmt.kind == "graph"
-        answer = store.query_serialized(q.sparql, bindings=bindings, check=False, prefixes=site().prefixes,
-                                        result_format=None if graph else fmt, graph_format=fmt if graph else None)
-        if answer.format is None:   # the query's form and the format disagree: cannot happen for offered formats
-            if answer.stream is not None:
-                answer.stream.close()
-            return not_acceptable(offered)
-        body = answer.body if answer.stream is None else Streamed(answer.body, answer.stream)
-    else:
-        answer = None
-        if hasattr(store, "query_stream"):   # remote: the store's own bytes, forwarded as they arrive
-            answer = store.query_stream(q.sparql, [fmt], bindings=bindings, timeout=site().settings.query_timeout)
-        if answer is not None:
-            body = answer.body if answer.stream is None else Streamed(answer.body, answer.stream)
-        else:   # the store cannot write that format: parsed and serialized here
-            body = store.query(q.sparql, bindings=bindings).serialize(fmt, site().prefixes)
+    graph = fmt.kind == "graph"
+    _form, fmt_name, body, stream = evaluate(q.sparql, None if graph else fmt, fmt if graph else None,
+                                             bindings=bindings)
+    if fmt_name is None:   # the query's form and the format disagree: cannot happen for offered formats
+        if stream is not None:
+            stream.close()
+        return not_acceptable(offered)
+    if stream is not None:   # a large answer, sent as it is produced
+        body = Streamed(body, stream)
     return cacheable(Response(body, content_type=fmt.content_type))
 
 

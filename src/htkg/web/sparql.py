@@ -24,7 +24,7 @@ from .http import Streamed, cacheable, not_acceptable, not_modified
 from .policy import check_graphs, check_query, refuse_update
 from .site import site
 
-__all__ = ["bp", "ResultCache"]
+__all__ = ["bp", "ResultCache", "evaluate"]
 
 bp = Blueprint("sparql", __name__)
 bp.record_once(lambda state: state.app.extensions.setdefault("htkg_sparql_cache", ResultCache()))
@@ -157,7 +157,8 @@ def _answer(query: str, params: dict[str, list[str]]) -> Response:
     else:
         if metrics:
             metrics.inc("query_cache_misses")
-        form, fmt_name, body, stream = _evaluate(query, graphs, default, named, result_fmt, graph_fmt, timeout)
+        form, fmt_name, body, stream = evaluate(query, result_fmt, graph_fmt, graphs=graphs, default=default,
+                                                named=named, timeout=timeout)
         if fmt_name is not None and stream is None:
             cache.put(key, (form, fmt_name, body))
     if fmt_name is None:
@@ -175,27 +176,32 @@ def _answer(query: str, params: dict[str, list[str]]) -> Response:
     return cacheable(resp, key=etag_key)
 
 
-def _evaluate(query, graphs, default, named, result_fmt, graph_fmt, timeout):
-    """``(form, format name, body, stream)``: the stream (or None) gives the rest of a large body."""
+def evaluate(query: str, result_fmt: Format | None, graph_fmt: Format | None, *, graphs=None,
+             default=None, named=None, timeout: float | None = None, bindings=None):
+    """``(form, format name, body, stream)`` of a query on the site's store: the stream (or None)
+    gives the rest of a large body. ``graphs`` (the store's graph names) turns the read-only policy on;
+    without it the query is the site's own (a named query) and is trusted."""
     s = site()
     store = s.store
-    if hasattr(store, "query_serialized"):
-        answer = store.query_serialized(query, result_format=result_fmt, graph_format=graph_fmt,
+    check = graphs is not None
+    if hasattr(store, "query_serialized"):   # embedded: the query process checks, evaluates and serializes
+        answer = store.query_serialized(query, result_format=result_fmt, graph_format=graph_fmt, bindings=bindings,
                                         default_graphs=default, named_graphs=named, timeout=timeout,
-                                        prefixes=s.prefixes)
+                                        prefixes=s.prefixes, check=check)
         return answer.form, (answer.format.name if answer.format else None), answer.body, answer.stream
     # a store that is not the embedded one (remote): the policy here, before anything is sent to it
-    check_query(query, graphs)
+    if check:
+        check_query(query, graphs)
     limit = s.settings.query_timeout
     limit = min(timeout, limit) if timeout else limit
     if hasattr(store, "query_stream"):
         # the store's own bytes in the negotiated format, forwarded as they arrive
-        answer = store.query_stream(query, [f for f in (result_fmt, graph_fmt) if f is not None],
+        answer = store.query_stream(query, [f for f in (result_fmt, graph_fmt) if f is not None], bindings=bindings,
                                     default_graphs=default, named_graphs=named, timeout=limit)
         if answer is not None:
             return answer.form, answer.format.name, answer.body, answer.stream
     # the store cannot write that format: parse its answer and serialize it here
-    result = store.query(query, default_graphs=default, named_graphs=named, timeout=limit)
+    result = store.query(query, bindings=bindings, default_graphs=default, named_graphs=named, timeout=limit)
     fmt = graph_fmt if result.kind == "graph" else result_fmt
     if fmt is None:
         return result.kind, None, b"", None
