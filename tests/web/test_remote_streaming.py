@@ -255,11 +255,10 @@ def test_query_page_of_a_graph_is_the_slice_of_its_triples(remote):
 
 
 def test_query_page_of_a_huge_result_asks_for_one_page(remote):
+    """Reading the whole answer would run into the 3 s limit and raise: getting the page proves it was not read."""
     store = RemoteStore(remote.query_url, timeout=3)
-    start = time.monotonic()
     page, more = store.query_page(ENDLESS, offset=100_000, limit=7)
     assert len(page.rows) == 7 and more and page.variables == ["a", "b", "c", "d", "e", "f"]
-    assert time.monotonic() - start < 1.5
 
 
 def test_named_query_page_shows_its_slice(remote_app, remote):
@@ -273,12 +272,11 @@ def test_named_query_page_shows_its_slice(remote_app, remote):
         assert str(escape(row["label"])) in html
 
 
-def test_named_query_page_of_a_huge_result_is_quick(remote_app):
-    start = time.monotonic()
+def test_named_query_page_of_a_huge_result_reads_one_page(remote_app):
+    """The store's limit is 3 s: reading the whole answer would end in a 503, not in the page."""
     resp = remote_app.test_client().get("/queries/everything-twice?page=50")
     assert resp.status_code == 200, resp.get_data(as_text=True)
     assert "Rows 344–350; more follow" in resp.get_data(as_text=True)
-    assert time.monotonic() - start < 2, "read more than the page (the store's time limit is 3 s)"
 
 
 def test_named_query_graph_page(remote_app):

@@ -10,7 +10,9 @@ import pyoxigraph as ox
 
 from ..formats import Format
 
-__all__ = ["Store", "QueryResult", "Term", "term_json", "term_from_json", "serialize_triples"]
+__all__ = ["Store", "QueryResult", "Term", "term_json", "term_from_json", "serialize_triples", "CHUNK_BYTES"]
+
+CHUNK_BYTES = 64 * 1024   # a streamed answer goes to the client in pieces of this size, from any store
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 

@@ -44,7 +44,7 @@ from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from ..errors import QueryError, QueryTimeout, StoreError, StoreUnavailable
 from ..formats import Format
-from .base import QueryResult, Term, term_from_json
+from .base import CHUNK_BYTES, QueryResult, Term, term_from_json
 from .bind import inject_values
 from .oxigraph import syntax_error
 
@@ -56,7 +56,6 @@ RESULTS_JSON = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
 # Graphs a `publish --to` is still loading; never part of a release, hidden from graphs().
 STAGING_PREFIX = "urn:htkg:staging:"
-CHUNK_BYTES = 64 * 1024   # as the embedded store's query processes send them
 
 
 class StoreNotAcceptable(StoreError):

@@ -40,7 +40,7 @@ import pyoxigraph as ox
 
 from ..errors import QueryError, QueryRefused, QuerySyntaxError, QueryTimeout, QueryTooBusy, StoreError
 from ..formats import Format, by_name
-from ..store.base import QueryResult, Term
+from ..store.base import CHUNK_BYTES, QueryResult, Term
 
 __all__ = ["QueryExecutor", "Answer", "AnswerStream", "QueryCrashed", "CHUNK_BYTES"]
 
@@ -49,7 +49,6 @@ log = logging.getLogger("htkg.web.executor")
 # the policy parser (pyparsing) recurses per triple pattern and per nesting level: give it room
 _CHILD_STACK_BYTES = 256 * 1024 * 1024
 _CHILD_RECURSION = 40_000
-CHUNK_BYTES = 64 * 1024
 _CANCEL = "cancel"       # parent → child, mid-stream: stop serializing
 _DRAIN_SECONDS = 1.0     # how long a cancelled child may take to stop before it is killed
 
