@@ -12,10 +12,11 @@ import shutil
 import networkx as nx
 import pytest
 
-from htkg.dataset.network import (EDGE_COLUMNS, NODE_COLUMNS, GraphFilter, NetworkTooLarge, compact, count_nodes,
-                                  edges_csv, extract_network,
-                                  figure_dot, gexf_bytes, graphml_bytes, nodes_csv, render_figure, to_cytoscape,
-                                  to_networkx)
+from htkg.dataset.network import GraphFilter, NetworkTooLarge, compact
+from htkg.dataset.network_export import (EDGE_COLUMNS, NODE_COLUMNS, edges_csv, gexf_bytes, graphml_bytes, nodes_csv,
+                                         to_cytoscape, to_networkx)
+from htkg.dataset.network_extract import count_nodes, extract_network
+from htkg.dataset.network_figure import figure_dot, render_figure
 from htkg.errors import QueryError
 
 P = """PREFIX htkg: <https://w3id.org/htkg/def/>

@@ -235,7 +235,8 @@ def serve(config_file: Path | None, **overrides):
 
 def _network(root: Path, release_dir: Path | None, filters: tuple[str, ...]):
     """The release's (or the curated files') relation network, filtered by ``KEY=VALUE`` pairs."""
-    from .dataset.network import GraphFilter, extract_network
+    from .dataset.network import GraphFilter
+    from .dataset.network_extract import extract_network
     from .dataset.release import open_release
     from .iris import DEFAULT_BASE
     args: dict[str, list[str]] = {}
@@ -279,7 +280,7 @@ def export():
 @root_option
 def export_graph(fmt: str, filters: tuple[str, ...], out: Path | None, release_dir: Path | None, root: Path):
     """The relation network (labels, kinds, relation names, citations) as GraphML, GEXF, CSV or Cytoscape JSON."""
-    from .dataset import network as nw
+    from .dataset import network_export as nw
     with _errors():
         net, base = _network(root, release_dir, filters)
         if fmt == "csv":
@@ -301,7 +302,7 @@ def export_graph(fmt: str, filters: tuple[str, ...], out: Path | None, release_d
 @root_option
 def render(fmt: str, filters: tuple[str, ...], out: Path | None, release_dir: Path | None, root: Path):
     """A static figure of the agency hierarchy with funding and operation links (Graphviz `dot`)."""
-    from .dataset.network import render_figure
+    from .dataset.network_figure import render_figure
     with _errors():
         net, _ = _network(root, release_dir, filters)
         body = render_figure(net, fmt)

@@ -12,7 +12,9 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from htkg.dataset.network import GraphFilter, extract_network, to_networkx
+from htkg.dataset.network import GraphFilter
+from htkg.dataset.network_export import to_networkx
+from htkg.dataset.network_extract import extract_network
 from test_network import COUNT_EDGES, COUNT_NODES, P, count
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]

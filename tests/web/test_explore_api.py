@@ -8,7 +8,9 @@ import io
 import networkx as nx
 import pytest
 
-from htkg.dataset.network import EDGE_COLUMNS, NODE_COLUMNS, GraphFilter, extract_network
+from htkg.dataset.network import GraphFilter
+from htkg.dataset.network_export import EDGE_COLUMNS, NODE_COLUMNS
+from htkg.dataset.network_extract import extract_network
 
 
 @pytest.fixture(scope="module")

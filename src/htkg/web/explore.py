@@ -1,6 +1,6 @@
 """The analysts' view: ``/explore`` (cytoscape.js), ``/api/graph``, ``/api/node`` and the graph exports.
 
-Everything is read from the store through :mod:`htkg.dataset.network`; the filters are the same query
+Everything is read from the store through :mod:`htkg.dataset.network_extract` (model in :mod:`htkg.dataset.network`, writers in :mod:`htkg.dataset.network_export`); the filters are the same query
 parameters everywhere (``relation``, ``kind``, ``department``, ``outside=hide``).
 
 A worker keeps only bounded things: the number of nodes, and the whole network only when it has at most
@@ -17,8 +17,9 @@ from dataclasses import replace
 from flask import Blueprint, Response, render_template, request
 
 from ..dataset.describe import describe
-from ..dataset.network import (EXPORT_FORMATS, GraphFilter, Network, NetworkTooLarge, checked_iri, count_nodes, edges_csv,
-                               extract_network, gexf_bytes, graphml_bytes, nodes_csv, to_cytoscape)
+from ..dataset.network import GraphFilter, Network, NetworkTooLarge, checked_iri
+from ..dataset.network_export import EXPORT_FORMATS, edges_csv, gexf_bytes, graphml_bytes, nodes_csv, to_cytoscape
+from ..dataset.network_extract import count_nodes, extract_network
 from ..errors import QueryParameterError
 from .http import cacheable
 from .site import site
