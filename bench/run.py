@@ -75,7 +75,7 @@ def build_steps(project: Path, out: Path) -> dict:
     freeze with dumps and metadata), timed step by step through its progress messages, and the
     libraries' own costs on the same release: pyoxigraph load and serialize."""
     import pyoxigraph as ox
-    from htkg.build.pipeline import build_release
+    from htkg.compiler.pipeline import build_release
 
     peak = _Peak()
     steps: dict = {}

@@ -18,7 +18,7 @@ def project_root() -> Path:
 @pytest.fixture(scope="session")
 def compiled():
     """The curated files parsed and enriched (a pyoxigraph store; do not change it)."""
-    from htkg.build.compile import compile_project
+    from htkg.compiler.compile import compile_project
     return compile_project(ROOT)
 
 
@@ -38,7 +38,7 @@ def named_queries():
 @pytest.fixture(scope="session")
 def release_dir(tmp_path_factory) -> Path:
     """A release built from the curated files, once per test session."""
-    from htkg.build.pipeline import build_release
+    from htkg.compiler.pipeline import build_release
     out = tmp_path_factory.mktemp("release") / "release"
     build_release(ROOT, out)
     return out

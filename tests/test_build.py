@@ -13,10 +13,10 @@ import rdflib
 from rdflib import URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
-from htkg.build.compile import compile_files
-from htkg.build.enrich import PROVENANCE_GRAPH
-from htkg.build.sources import to_rdflib
-from htkg.build.freeze import DUMP_FORMATS
+from htkg.compiler.compile import compile_files
+from htkg.compiler.enrich import PROVENANCE_GRAPH
+from htkg.compiler.sources import to_rdflib
+from htkg.dataset.release import DUMP_FORMATS
 from htkg.formats import by_name
 from htkg.namespaces import HTKG, OA, ORG, SCHEMA
 
@@ -153,7 +153,7 @@ def test_jsonld_dump_uses_the_published_context(release_dir):
 
 def test_invalid_data_writes_no_release(project_copy, tmp_path):
     """A shape violation stops the build before anything is written."""
-    from htkg.build.pipeline import build_release
+    from htkg.compiler.pipeline import build_release
     from htkg.errors import ValidationFailed
     bad = project_copy / "data" / "zz-invalid.trig"
     bad.write_text(
@@ -205,8 +205,8 @@ def test_dumps_are_grouped_by_graph_and_subject(release_dir):
 
 
 def test_a_failing_sort_names_the_cause_and_writes_nothing(tmp_path, monkeypatch):
-    from htkg.build import freeze
-    from htkg.build.pipeline import build_release
+    from htkg.compiler import freeze
+    from htkg.compiler.pipeline import build_release
     from htkg.errors import HtkgError
     monkeypatch.setattr(freeze, "SORT_MEMORY", "not-a-size")
     out = tmp_path / "rel"

@@ -24,8 +24,8 @@ from rdflib.plugins.sparql import processor
 from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery
 
-from htkg.build.compile import compile_files
-from htkg.build.validate import load_shapes, validate
+from htkg.compiler.compile import compile_files
+from htkg.compiler.validate import load_shapes, validate
 
 ROOT = Path(__file__).resolve().parents[1]
 SHAPES = ROOT / "shapes"

@@ -69,7 +69,7 @@ def cli():
 @click.option("--format", "fmt", type=click.Choice(["text", "turtle", "json"]), default="text", show_default=True)
 def validate(root: Path, fmt: str):
     """Validate data + ontology against the shapes. Exit 0 conforms, 1 does not."""
-    from .build.pipeline import check_project, work_directory
+    from .compiler.pipeline import check_project, work_directory
     with _errors(), _progress(fmt == "text") as step, work_directory(None, "htkg-validate-") as work:
         report = check_project(root, step, work_dir=work).report   # on disk: memory stays flat
     if fmt == "json":
@@ -87,7 +87,7 @@ def validate(root: Path, fmt: str):
 @click.option("--base-iri", default=None, help=_HELP["base_iri"])
 def build(root: Path, out: Path | None, base_iri: str | None):
     """Parse → enrich → validate → freeze a release (dumps, manifest, report). Invalid data write nothing."""
-    from .build.pipeline import build_release
+    from .compiler.pipeline import build_release
     with _errors():
         settings = Settings.load({"release_dir": str(out) if out else None, "base_iri": base_iri})
         with _progress(True) as step:
@@ -139,7 +139,7 @@ def _local_store(root: Path, release_dir: Path | None):
     path = release_dir or Path(Settings.load().release_dir)
     if (path / "manifest.json").exists():
         return open_release(path).open_store()
-    from .build.compile import compile_project
+    from .compiler.compile import compile_project
     return OxigraphStore(compile_project(root))
 
 
@@ -188,7 +188,7 @@ def stats(release_dir: Path | None, root: Path, fmt: str):
             st = open_release(path).statistics
         else:
             import tempfile
-            from .build.pipeline import build_release
+            from .compiler.pipeline import build_release
             with tempfile.TemporaryDirectory(prefix="htkg-stats-") as tmp:   # the statistics of a build
                 st = build_release(root, Path(tmp) / "release")[0].manifest["statistics"]
     if fmt == "json":

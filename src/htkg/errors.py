@@ -87,7 +87,7 @@ class DataError(HtkgError):
 
 
 class ValidationFailed(HtkgError):
-    def __init__(self, report):  # report: htkg.build.validate.ValidationReport
+    def __init__(self, report):  # report: htkg.compiler.validate.ValidationReport
         self.report = report
         super().__init__(f"the data do not conform to the shapes ({len(report.violations)} violations)",
                          hint="run `htkg validate` for the full report")

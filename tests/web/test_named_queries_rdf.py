@@ -9,7 +9,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 
-from htkg.build.sources import to_rdflib
+from htkg.compiler.sources import to_rdflib
 from htkg.dataset.queries import load_queries
 from htkg.publish.queries_rdf import QUERIES_GRAPH, query_iri
 
@@ -82,7 +82,7 @@ def reference_store(release):
 
 def test_shapes_check_the_queries_graph(project_copy):
     """A query whose example names a thing that does not exist makes validation fail."""
-    from htkg.build.pipeline import check_project
+    from htkg.compiler.pipeline import check_project
     (project_copy / "queries" / "broken-example.rq").write_text(
         '# title: Broken example\n# param: org iri optional "An org" example=https://w3id.org/htkg/id/org/no-such-org\n'
         "SELECT ?org WHERE { ?org ?p ?o }\n", encoding="utf-8")

@@ -225,7 +225,7 @@ HOSTILE = '</script><script>alert("x")</script><b>bold</b> & more'
 def hostile_client(tmp_path_factory):
     """An app over a tiny release whose data gives OVC a label made to break out of HTML and <script>."""
     import shutil
-    from htkg.build.pipeline import build_release
+    from htkg.compiler.pipeline import build_release
     from htkg.config import Settings
     from htkg.web import create_app
     root = Path(__file__).resolve().parents[2]

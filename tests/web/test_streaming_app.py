@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from htkg.web.executor import CHUNK_BYTES
+from htkg.store.executor import CHUNK_BYTES
 
 # ~2000 rows of the store: a few hundred KB, more than one chunk, less than the result cache's limit
 MID = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o LIMIT 2000"
@@ -79,7 +79,7 @@ def test_a_named_query_with_a_large_answer_streams_all_of_it(project_copy, tmp_p
     import csv
     import io
 
-    from htkg.build.pipeline import build_release
+    from htkg.compiler.pipeline import build_release
     from htkg.config import Settings
     from htkg.web import create_app
     (project_copy / "queries" / "every-statement.rq").write_text(

@@ -1,17 +1,28 @@
-"""Open a built release: its manifest, its store, its named queries."""
+"""A built release: its layout (defined here, where it is read; the compiler's freeze writes it), its
+manifest, its store, its named queries."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from ..build.freeze import DUMP_NAME, MANIFEST
 from ..errors import ReleaseError
 from .queries import NamedQuery, load_queries
 
-__all__ = ["ReleaseInfo", "open_release"]
+__all__ = ["ReleaseInfo", "open_release", "release_file_entry", "write_release_file", "sha256_file",
+           "DUMP_NAME", "DUMP_FORMATS", "MANIFEST"]
+
+# The layout of a release directory:
+#   manifest.json                  version, base IRI, statistics, and an entry per file (release_file_entry)
+#   dumps/htkg.{nq,trig,ttl,nt,rdf,jsonld}[.gz], dumps/context.jsonld
+#   queries/*.rq, shapes/*.ttl, sources/*   the curated files, rebased
+#   quality/report.ttl, quality/summary.ttl, void.ttl, catalog.ttl, data.json
+DUMP_NAME = "htkg"
+DUMP_FORMATS = ("nquads", "trig", "turtle", "ntriples", "rdfxml", "jsonld")
+MANIFEST = "manifest.json"
 
 
 @dataclass
@@ -47,13 +58,8 @@ class ReleaseInfo:
 
     def open_store(self, store_path: str | Path | None = None):
         """The embedded store: the on-disk one (read-only) if given, else the dump loaded into memory."""
-        from ..store.oxigraph import OxigraphStore
-        # the counts per graph were computed at build time: counting again walks every quad, which
-        # at 1M triples outlasted a query's time limit in every new query process
-        counts = {g: n for g, n in self.statistics.get("graphs", {}).items() if g}
-        if store_path:
-            return OxigraphStore.open_read_only(Path(store_path), graph_counts=counts)
-        return OxigraphStore.from_file(self.nquads_path, graph_counts=counts)
+        from ..store.factory import embedded_store, release_graph_counts
+        return embedded_store(self.nquads_path, store_path, release_graph_counts(self))
 
 
 def open_release(path: str | Path) -> ReleaseInfo:
@@ -70,3 +76,29 @@ def open_release(path: str | Path) -> ReleaseInfo:
         if key not in manifest:
             raise ReleaseError(f"{manifest_path} has no {key!r}: the release is incomplete")
     return ReleaseInfo(path, manifest)
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def release_file_entry(root: Path, rel: str, media_type: str, fmt: str, encoding: str | None = None) -> dict:
+    """The manifest entry of a file already written under ``root``: size and SHA-256, read streaming."""
+    path = root / rel
+    entry = {"path": rel, "format": fmt, "media_type": media_type, "bytes": path.stat().st_size,
+             "sha256": sha256_file(path)}
+    if encoding:
+        entry["encoding"] = encoding
+    return entry
+
+
+def write_release_file(root: Path, rel: str, data: bytes, media_type: str, fmt: str, encoding: str | None = None) -> dict:
+    """Write ``data`` at ``rel`` under ``root`` and return its manifest entry."""
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return release_file_entry(root, rel, media_type, fmt, encoding)

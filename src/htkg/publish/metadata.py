@@ -7,7 +7,7 @@ Counts come from the statistics the build computed once (``manifest["statistics"
 resources and labels from the store. No Flask here.
 
 ``release_writers(settings)`` is what ``htkg build`` calls to write ``void.ttl``, ``catalog.ttl`` and
-``data.json`` into the release (``htkg.build.pipeline.build_release`` adds them to every build).
+``data.json`` into the release (``htkg.compiler.pipeline.build_release`` adds them to every build).
 """
 
 from __future__ import annotations
@@ -401,7 +401,7 @@ def release_writers(settings) -> list:
     """Writers for ``freeze(extra_writers=…)``: ``void.ttl``, ``catalog.ttl``, ``data.json`` in the release."""
 
     def write_metadata(tmp: Path, manifest: dict, store) -> None:
-        from ..build.freeze import write_release_file
+        from ..dataset.release import write_release_file
         ctx = MetadataContext(manifest, store, manifest["base_iri"], settings)
         documents = [
             ("void.ttl", void_graph(ctx).serialize(format="turtle").encode("utf-8"), "text/turtle", "void"),

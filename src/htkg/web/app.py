@@ -11,7 +11,7 @@ from flask import Flask, jsonify
 from ..config import Settings
 from ..dataset.release import open_release
 from . import errors, http, metrics as metrics_area
-from .executor import QueryExecutor
+from ..store.executor import QueryExecutor
 from .metrics import Metrics
 from .site import Site
 
@@ -61,7 +61,7 @@ def _isolated(store, settings: Settings, release, metrics: Metrics):
     from ..store.oxigraph import OxigraphStore
     if not isinstance(store, OxigraphStore):
         return store
-    return QueryExecutor(store, release.path, store_path=settings.store_path, timeout=settings.query_timeout,
+    return QueryExecutor(store, release, store_path=settings.store_path, timeout=settings.query_timeout,
                          max_concurrent=settings.max_concurrent_queries, memory_mb=settings.query_memory_mb,
                          metrics=metrics)
 

@@ -5,7 +5,7 @@
 - SELECT/ASK as SPARQL JSON, XML, CSV, TSV; CONSTRUCT/DESCRIBE as Turtle, N-Triples, JSON-LD,
   RDF/XML, TriG, N-Quads — by ``Accept`` (q-values) or ``?format=``; 406 listing what is offered;
 - a bare GET answers the Service Description (Turtle, JSON-LD, …; the query editor for a browser);
-- read-only (:mod:`htkg.web.policy`), time-limited (:mod:`htkg.web.executor`, ``?timeout=`` may lower
+- read-only (:mod:`htkg.store.policy`), time-limited (:mod:`htkg.store.executor`, ``?timeout=`` may lower
   the limit), with a small result cache keyed to the release.
 """
 
@@ -21,7 +21,7 @@ from ..errors import QueryRefused
 from ..formats import RDF_DATASET_FORMATS, RDF_GRAPH_FORMATS, RESULT_FORMATS, Format, by_name, negotiate
 from ..publish.service import service_description
 from .http import Streamed, cacheable, not_acceptable, not_modified
-from .policy import check_graphs, check_query, refuse_update
+from ..store.policy import check_graphs, check_query, refuse_update
 from .site import site
 
 __all__ = ["bp", "ResultCache", "evaluate"]

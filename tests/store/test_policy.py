@@ -7,8 +7,8 @@ import doctest
 import pytest
 
 from htkg.errors import QueryRefused, QuerySyntaxError
-from htkg.web import policy
-from htkg.web.policy import check_query
+from htkg.store import policy
+from htkg.store.policy import check_query
 
 OURS = ["https://w3id.org/htkg/graph/ontology", "https://w3id.org/htkg/graph/vocab"]
 
@@ -91,7 +91,7 @@ def test_syntax_error_has_line_column_and_text():
     ("SELECT * WHERE " + "{" * 100 + "}" * 100, False),
 ])
 def test_fast_path_only_skips_queries_the_policy_cannot_refuse(query, fast):
-    from htkg.web.policy import _fast_path_ok
+    from htkg.store.policy import _fast_path_ok
     assert _fast_path_ok(query) is fast
 
 

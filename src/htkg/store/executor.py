@@ -20,7 +20,7 @@ second).
 :class:`~htkg.store.base.QueryResult`, with the time limit), so every page that queries through
 ``site().store`` gets the same protection; the endpoint uses :meth:`QueryExecutor.query_serialized`
 to get the bytes of the negotiated format straight from the child, after the read-only policy
-(:mod:`htkg.web.policy`) has been applied there too.
+(:mod:`htkg.store.policy`) has been applied there too.
 """
 
 from __future__ import annotations
@@ -40,11 +40,11 @@ import pyoxigraph as ox
 
 from ..errors import QueryError, QueryRefused, QuerySyntaxError, QueryTimeout, QueryTooBusy, StoreError
 from ..formats import Format, by_name
-from ..store.base import CHUNK_BYTES, QueryResult, Term
+from .base import CHUNK_BYTES, QueryResult, Term
 
 __all__ = ["QueryExecutor", "Answer", "AnswerStream", "QueryCrashed", "CHUNK_BYTES"]
 
-log = logging.getLogger("htkg.web.executor")
+log = logging.getLogger("htkg.store.executor")
 
 # the policy parser (pyparsing) recurses per triple pattern and per nesting level: give it room
 _CHILD_STACK_BYTES = 256 * 1024 * 1024
@@ -134,7 +134,7 @@ class _PipeWriter:
 # the child side
 
 
-def _child_main(conn, release_path: str, store_path: str | None, memory_mb: int) -> None:
+def _child_main(conn, source: tuple, memory_mb: int) -> None:
     """Open the store once, then answer requests until the parent goes away."""
     import sys
     parent = os.getppid()
@@ -149,15 +149,16 @@ def _child_main(conn, release_path: str, store_path: str | None, memory_mb: int)
     # the stack counts against the memory limit: at most a quarter of it
     threading.stack_size(min(_CHILD_STACK_BYTES, max(memory_mb // 4, 8) * 1024 * 1024) if memory_mb
                          else _CHILD_STACK_BYTES)
-    worker = threading.Thread(target=_serve, args=(conn, release_path, store_path, memory_mb))
+    worker = threading.Thread(target=_serve, args=(conn, source, memory_mb))
     worker.start()
     worker.join()
 
 
-def _serve(conn, release_path: str, store_path: str | None, memory_mb: int) -> None:
+def _serve(conn, source: tuple, memory_mb: int) -> None:
+    """``source``: the arguments of :func:`~htkg.store.factory.embedded_store` (dump, on-disk store, counts)."""
     import resource
-    from ..dataset.release import open_release
-    store = open_release(release_path).open_store(store_path)
+    from .factory import embedded_store
+    store = embedded_store(*source)
     graphs = set(store.graphs())
     if memory_mb:  # after loading: bulk loading takes a large buffer for a moment, queries must not
         limit = memory_mb * 1024 * 1024
@@ -192,8 +193,8 @@ def _report(conn, exc: Exception) -> None:
 def _answer(conn, store, graphs, *, text, bindings, default_graphs, named_graphs, result_format,
             graph_format, check, prefixes, page) -> None:
     """Evaluate, then serialize into the pipe as the engine produces (``page``: only rows offset…offset+limit)."""
-    from ..store.bind import inject_values
-    from ..store.oxigraph import run_query
+    from .bind import inject_values
+    from .oxigraph import run_query
     from .policy import check_query
     own_dataset = False
     if check:
@@ -206,7 +207,7 @@ def _answer(conn, store, graphs, *, text, bindings, default_graphs, named_graphs
         try:
             result = store.store.query(inject_values(text, bindings) if bindings else text)
         except SyntaxError as exc:
-            from ..store.oxigraph import syntax_error
+            from .oxigraph import syntax_error
             raise syntax_error(exc, text) from None
     else:
         result = run_query(store.store, text, bindings=bindings, default_graphs=default_graphs,
@@ -219,11 +220,11 @@ def _answer(conn, store, graphs, *, text, bindings, default_graphs, named_graphs
         fmt = by_name(result_format) if result_format else None
     more = None
     if page is not None and form != "ask":
-        from ..store.oxigraph import page_of
+        from .oxigraph import page_of
         result, more = page_of(result, *page)
     writer = _PipeWriter(conn, form, fmt.name if fmt else None, more)
     if fmt is not None:
-        from ..store.oxigraph import serialize_result
+        from .oxigraph import serialize_result
         serialize_result(result, fmt, writer, prefixes)
     writer.finish()
 
@@ -274,9 +275,9 @@ def _without_main():
 
 
 class _Child:
-    def __init__(self, ctx, release_path: str, store_path: str | None, memory_mb: int):
+    def __init__(self, ctx, source: tuple, memory_mb: int):
         self.conn, child_conn = ctx.Pipe()
-        self.process = ctx.Process(target=_child_main, args=(child_conn, release_path, store_path, memory_mb),
+        self.process = ctx.Process(target=_child_main, args=(child_conn, source, memory_mb),
                                    daemon=True, name="htkg-query")
         with _without_main():
             self.process.start()
@@ -307,10 +308,13 @@ class _Child:
 class QueryExecutor:
     """The embedded store behind killable child processes; a :class:`~htkg.store.base.Store`."""
 
-    def __init__(self, store, release_path, *, store_path: str | None = None, timeout: float = 10.0,
+    def __init__(self, store, release, *, store_path: str | None = None, timeout: float = 10.0,
                  max_concurrent: int = 4, memory_mb: int = 2048, metrics=None):
+        """``release``: a :class:`~htkg.dataset.release.ReleaseInfo` (its dump and counts per graph),
+        which every child opens (``store_path``: its on-disk store) as ``store`` was opened here."""
+        from .factory import release_graph_counts
         self.store = store            # the in-process store: graphs(), len() and what other areas read
-        self.release_path = str(release_path)
+        self.source = (str(release.nquads_path), store_path, release_graph_counts(release))
         self.store_path = store_path
         self.timeout = timeout
         self.max_concurrent = max_concurrent
@@ -318,10 +322,10 @@ class QueryExecutor:
         self.metrics = metrics
         self._ctx = multiprocessing.get_context("forkserver")
         # children fork from a server that has already imported the parser and the store
-        self._ctx.set_forkserver_preload([__name__, "htkg.web.policy", "htkg.store.oxigraph",
-                                          "htkg.dataset.release"])
+        self._ctx.set_forkserver_preload([__name__, "htkg.store.policy", "htkg.store.oxigraph",
+                                          "htkg.store.factory"])
         self._slots = threading.BoundedSemaphore(max_concurrent)
-        self._key = (self.release_path, store_path, memory_mb)
+        self._key = (self.source[0], store_path, memory_mb)
 
     # -- the Store protocol --------------------------------------------------------------------
 
@@ -452,7 +456,7 @@ class QueryExecutor:
         if found is not None:
             return found
         self._count("spawns")
-        return _Child(self._ctx, self.release_path, self.store_path, self.memory_mb)
+        return _Child(self._ctx, self.source, self.memory_mb)
 
     def _give_back(self, child: _Child) -> None:
         if child.killed:
@@ -541,7 +545,7 @@ def _error(reply: tuple) -> Exception:
 
 def _parsed(answer: Answer) -> QueryResult:
     """A JSON or N-Triples answer as a :class:`QueryResult`."""
-    from ..store.oxigraph import to_result
+    from .oxigraph import to_result
     body = answer.read()
     if answer.form == "graph":
         quads = ox.parse(body, format=ox.RdfFormat.N_TRIPLES)

@@ -26,6 +26,8 @@ import pyoxigraph as ox
 from rdflib import Dataset, URIRef
 from rdflib.namespace import RDF, SH, XSD
 
+from ..dataset.release import (DUMP_FORMATS, DUMP_NAME, MANIFEST, release_file_entry, sha256_file,
+                               write_release_file)
 from ..errors import HtkgError, ReleaseError
 from ..formats import by_name
 from ..iris import DEFAULT_BASE
@@ -35,12 +37,8 @@ from .enrich import skolemize
 from .sources import to_ox_quads
 from .validate import ValidationReport
 
-__all__ = ["Release", "freeze", "rebase_text", "write_release_file", "release_file_entry", "statistics",
-           "DUMP_NAME", "DUMP_FORMATS", "MANIFEST"]
+__all__ = ["Release", "freeze", "rebase_text", "statistics"]
 
-DUMP_NAME = "htkg"
-DUMP_FORMATS = ("nquads", "trig", "turtle", "ntriples", "rdfxml", "jsonld")
-MANIFEST = "manifest.json"
 SORT_MEMORY = os.environ.get("HTKG_SORT_MEMORY", "512M")   # sort(1)'s buffer; beyond it, it spills to disk
 _XSD_STRING = str(XSD.string)
 _RDF_TYPE = "<" + str(RDF.type) + ">"
@@ -100,7 +98,7 @@ def freeze(store: ox.Store, report: ValidationReport, out: Path, *, base_iri: st
         (tmp / "dumps").mkdir()
         step("canonical N-Quads")
         dumps = _sorted_dumps(store, tmp / "dumps", scratch, base_iri)
-        version = _sha256(dumps["nquads"])[:12]
+        version = sha256_file(dumps["nquads"])[:12]
         step("statistics")
         stats = statistics(dumps["nquads"], dumps["ntriples"])
         prefixes = prefixes_for(base_iri)
@@ -284,31 +282,6 @@ def _gzip_file(src: Path, dst: Path) -> None:
     with open(src, "rb") as fin, open(dst, "wb") as raw, \
             gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6) as fout:
         shutil.copyfileobj(fin, fout, 1 << 20)
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def release_file_entry(root: Path, rel: str, media_type: str, fmt: str, encoding: str | None = None) -> dict:
-    """The manifest entry of a file already written under ``root``: size and SHA-256, read streaming."""
-    path = root / rel
-    entry = {"path": rel, "format": fmt, "media_type": media_type, "bytes": path.stat().st_size,
-             "sha256": _sha256(path)}
-    if encoding:
-        entry["encoding"] = encoding
-    return entry
-
-
-def write_release_file(root: Path, rel: str, data: bytes, media_type: str, fmt: str, encoding: str | None = None) -> dict:
-    path = root / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return release_file_entry(root, rel, media_type, fmt, encoding)
 
 
 def _write_report(root: Path, report: ValidationReport, base: str, version: str, prefixes) -> list[dict]:
