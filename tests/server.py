@@ -25,13 +25,15 @@ def free_port() -> int:
 class ServerProcess:
     """``with ServerProcess(release_dir, query_timeout=2) as srv: srv.url + "/sparql"``."""
 
-    def __init__(self, release_dir: Path, *, workers: int = 2, env: dict | None = None, **settings):
+    def __init__(self, release_dir: Path, *, workers: int = 2, env: dict | None = None, cwd: Path | None = None,
+                 **settings):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.release_dir = release_dir
         self.workers = workers
         self.settings = settings
         self.env = env or {}
+        self.cwd = cwd          # the directory the command runs in (a relative release_dir is read from it)
         self.proc: subprocess.Popen | None = None
         self.log_path: Path | None = None
 
@@ -45,7 +47,7 @@ class ServerProcess:
         self.log_path = Path(tempfile.mkstemp(prefix="htkg-serve-", suffix=".log")[1])
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT, env=env,
-                                     start_new_session=True)
+                                     cwd=self.cwd, start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

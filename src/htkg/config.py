@@ -82,6 +82,7 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
+PATH_SETTINGS = ("release_dir", "store_path")   # folders, resolved against the working directory at start-up
 
 
 def settings_table() -> str:
@@ -157,6 +158,16 @@ class Settings:
 
     def replace(self, **changes: Any) -> "Settings":
         return dataclasses.replace(self, **changes)
+
+    def resolved(self, cwd: str | Path | None = None) -> "Settings":
+        """These settings with their paths (``release_dir``, ``store_path``) made absolute against ``cwd``.
+
+        Called once when a server starts, so a relative ``--release-dir build/release`` means the folder
+        under the directory the command ran in, wherever a later step (``send_file``) resolves paths.
+        """
+        base = Path(cwd) if cwd is not None else Path.cwd()
+        return self.replace(**{name: str((base / value).resolve()) for name in PATH_SETTINGS
+                               if (value := getattr(self, name)) is not None})
 
 
 def _coerce(name: str, raw: Any, where: str) -> Any:

@@ -241,3 +241,18 @@ def test_many_host_names_do_not_grow_the_cache(app):
     site: Site = app.extensions["htkg"]
     caches = [v for k, v in site.extras.items() if isinstance(k, tuple) and k[0] == "per-root"]
     assert caches and all(len(v) <= 8 for v in caches)
+
+
+@pytest.mark.parametrize("doc", ["/quality", "/catalog", "/.well-known/void"])
+def test_every_iri_under_the_base_in_the_metadata_dereferences(client, doc):
+    """/quality linked /def/shaclConformance and /def/shaclViolationCount, which were 404."""
+    g = _graph(client, doc)
+    iris = {str(t) for triple in g for t in triple if isinstance(t, URIRef) and str(t).startswith(BASE)}
+    assert iris
+    broken = []
+    for iri in sorted(iris):
+        resp = client.get("/" + iri[len(BASE):], headers={"Accept": "text/turtle"})
+        if resp.status_code != 200:
+            broken.append((resp.status_code, iri))
+        resp.close()
+    assert broken == []

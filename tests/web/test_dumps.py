@@ -120,3 +120,19 @@ def test_real_server_refuses_raw_traversal(server, raw):
         assert b'"version"' not in body
     finally:
         conn.close()
+
+
+def test_relative_release_dir_is_read_from_the_working_directory(release_dir, tmp_path, monkeypatch):
+    """`make run` passes ``--release-dir build/release`` from the checkout: a download must not look for it
+    next to the package (every dump was a 500 before the paths were resolved at start-up)."""
+    import shutil
+    from htkg.config import Settings
+    from htkg.web import create_app
+    shutil.copytree(release_dir, tmp_path / "build" / "release")
+    monkeypatch.chdir(tmp_path)
+    app = create_app(Settings(release_dir="build/release"))
+    monkeypatch.chdir("/")        # a later change of directory no longer matters either
+    status, headers, body = _get(app.test_client(), "/dumps/htkg.nq")
+    assert status == 200, body[:300]
+    assert hashlib.sha256(body).hexdigest() == next(f["sha256"] for f in app.extensions["htkg"].release.files()
+                                                    if f["path"] == "dumps/htkg.nq")

@@ -46,3 +46,16 @@ def test_named_query_page_names_a_bad_parameter(client):
 
 def test_unknown_named_query_page_is_a_404(client):
     assert client.get("/queries/no-such-query").status_code == 404
+
+
+def test_every_api_link_of_the_catalog_answers(client):
+    """/queries linked `?format=json` for queries with required parameters, which answered 400."""
+    html = client.get("/queries", headers={"Accept": "text/html"}).get_data(as_text=True)
+    links = [u.replace("&amp;", "&") for u in re.findall(r'href="(/api/queries/[^"]+)"', html)]
+    assert len(links) == 2 * len(QUERIES)
+    required = [n for n, q in QUERIES.items() if any(p.required for p in q.params)]
+    assert required, "the catalog has queries with required parameters"
+    for url in links:
+        resp = client.get(url)
+        assert resp.status_code == 200, (url, resp.get_data(as_text=True)[:300])
+        resp.close()

@@ -23,7 +23,7 @@ BLUEPRINTS: list[str] = ["vendor", "sparql", "metrics", "resources", "dumps", "c
 
 def create_app(settings: Settings | None = None, *, store=None) -> Flask:
     """Build the app for the release in ``settings.release_dir`` (a ReleaseError if there is none)."""
-    settings = settings or Settings.load()
+    settings = (settings or Settings.load()).resolved()   # relative paths mean the working directory's, once
     release = open_release(Path(settings.release_dir))
     metrics = Metrics(settings.extra.get("metrics_dir"))
     if store is None:

@@ -26,7 +26,7 @@ from .openapi import FORMAT_PARAM, offered_formats, openapi_spec
 from .site import site
 from .sparql import evaluate
 
-__all__ = ["bp", "relation_graph", "MAX_PAGE_OFFSET"]
+__all__ = ["bp", "relation_graph", "example_api_url", "MAX_PAGE_OFFSET"]
 
 bp = Blueprint("queries", __name__)
 CATALOG_FORMATS = (by_name("html"),) + RDF_GRAPH_FORMATS
@@ -88,6 +88,12 @@ def api_query(name: str):
     return cacheable(Response(body, content_type=fmt.content_type))
 
 
+def example_api_url(q: NamedQuery, fmt: str) -> str:
+    """The API URL of ``q`` in format ``fmt``, its required parameters set to their examples (so it answers)."""
+    args = {p.name: p.example for p in q.params if p.required and p.example}
+    return url_for("queries.api_query", name=q.name) + "?" + urlencode({**args, FORMAT_PARAM: fmt})
+
+
 @bp.get("/api/openapi.json")
 def openapi():
     s = site()
@@ -105,8 +111,10 @@ def catalog():
         result = s.store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
         resp = Response(result.serialize(fmt, s.prefixes), content_type=fmt.content_type)
         return cacheable(resp)
-    resp = Response(render_template("workbench/catalog.html", queries=list(s.release.queries.values()),
-                                    rdf_formats=RDF_GRAPH_FORMATS))
+    queries = list(s.release.queries.values())
+    resp = Response(render_template("workbench/catalog.html", queries=queries, rdf_formats=RDF_GRAPH_FORMATS,
+                                    api_links={q.name: {f: example_api_url(q, f) for f in ("json", "csv")}
+                                               for q in queries}))
     return cacheable(resp)
 
 
