@@ -95,6 +95,20 @@ def build(root: Path, out: Path | None, base_iri: str | None):
     stats = release.manifest["statistics"]
     click.echo(f"release {release.version} written to {release.path}: "
                f"{stats['triples']} triples, {stats['quads']} quads in {len(stats['graphs'])} graphs")
+    _warn_placeholders(release.manifest.get("metadata_placeholders", []))
+
+
+def _warn_placeholders(placeholders: list[dict]) -> None:
+    """Say loudly that the catalog and data.json name no real agency yet (the release is still written)."""
+    if not placeholders:
+        return
+    click.secho(f"WARNING: this release's catalog.ttl and data.json carry {len(placeholders)} placeholder "
+                "value(s) a portal would publish as is:", fg="yellow", bold=True, err=True)
+    for p in placeholders:
+        click.secho(f"  - {p['field']}: {p['value']!r} (set {p['env']}, or {p['setting']} in the $HTKG_CONFIG "
+                    "file)", fg="yellow", err=True)
+    click.secho("  Set them before publishing for an agency (docs/catalog.md); /quality lists them too.",
+                fg="yellow", err=True)
 
 
 @cli.command()

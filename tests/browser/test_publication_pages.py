@@ -13,7 +13,8 @@ from screens import assert_no_horizontal_scroll, screenshot
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
 
-@pytest.mark.parametrize("path, name", [("/dumps/", "dumps")])
+@pytest.mark.parametrize("path, name", [("/dumps/", "dumps"), ("/catalog", "catalog"), ("/quality", "quality"),
+                                        ("/queries", "queries")])
 def test_page_is_accessible_and_fits_a_phone(page, path, name):
     response = page.goto(path)
     assert response.status == 200

@@ -256,3 +256,57 @@ def test_every_iri_under_the_base_in_the_metadata_dereferences(client, doc):
             broken.append((resp.status_code, iri))
         resp.close()
     assert broken == []
+
+
+def _html(client, path) -> str:
+    resp = client.get(path, headers={"Accept": "text/html"})
+    assert resp.status_code == 200
+    return resp.get_data(as_text=True)
+
+
+def test_catalog_page_opens_with_what_the_dataset_is_and_how_to_get_it(client, release):
+    html = _html(client, "/catalog")
+    summary = html[:html.index("<table")]           # before the first table
+    assert "Human Trafficking Knowledge Graph" in summary and "anti-trafficking" in summary
+    assert f"{release.statistics['triples']:,} statements" in summary
+    download = re.search(r'<strong>Download</strong>[^<]*<a href="(/dumps/[^"]+)"', summary).group(1)
+    resp = client.get(download)
+    assert resp.status_code == 200
+    resp.close()
+    assert 'href="/dumps/"' in summary and "/sparql" in summary and 'href="/data.json"' in summary
+
+
+def test_quality_page_opens_with_the_verdict_and_the_counts(client, release):
+    html = _html(client, "/quality")
+    summary = html[:html.index("<table")]
+    v = release.manifest["validation"]
+    verdict = "passes every check" if v["conforms"] else f"has {v['violations']} violation"
+    assert verdict in summary
+    assert f"<strong>{v['violations']} violation" in summary
+
+
+def test_a_release_built_with_placeholders_says_so_at_build_time_and_on_quality(client, release, tmp_path):
+    """bureauCode, programCode, publisher and contact are settings; left unset, the build and /quality say so."""
+    from click.testing import CliRunner
+    from htkg.cli import cli
+    assert {p["setting"] for p in release.manifest["metadata_placeholders"]} == {
+        "bureau_code", "program_code", "publisher_name", "contact_email"}
+    html = _html(client, "/quality")
+    assert 'id="placeholders"' in html and "HTKG_BUREAU_CODE" in html and "000:00" in html
+    root = Path(__file__).resolve().parents[2]
+    env = {"HTKG_BUREAU_CODE": "011:21", "HTKG_PROGRAM_CODE": "011:060",
+           "HTKG_PUBLISHER_NAME": "Office of Justice Programs", "HTKG_CONTACT_EMAIL": "mailto:ojp@example.gov"}
+    placeholder_run = CliRunner().invoke(cli, ["build", "--root", str(root), "--out", str(tmp_path / "a")],
+                                         env={k: None for k in env}, catch_exceptions=False)
+    assert placeholder_run.exit_code == 0
+    assert "WARNING" in placeholder_run.output and "HTKG_PROGRAM_CODE" in placeholder_run.output
+    set_run = CliRunner().invoke(cli, ["build", "--root", str(root), "--out", str(tmp_path / "b")], env=env,
+                                 catch_exceptions=False)
+    assert set_run.exit_code == 0 and "WARNING" not in set_run.output
+    from htkg.config import Settings
+    from htkg.web import create_app
+    app = create_app(Settings(release_dir=str(tmp_path / "b")))
+    quality = app.test_client().get("/quality", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert 'id="placeholders"' not in quality
+    doc = json.loads((tmp_path / "b" / "data.json").read_text())
+    assert doc["dataset"][0]["bureauCode"] == ["011:21"]

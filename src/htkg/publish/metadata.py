@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Mapping
 
 from rdflib import Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, VOID, XSD
+from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, VOID, XSD
 
 from ..namespaces import prefixes_for
 
 __all__ = ["PLACEHOLDERS", "MetadataContext", "void_graph", "catalog_graph", "metadata_graph", "data_json",
-           "validate_data_json", "release_writers", "DATA_JSON_SCHEMA", "LICENSE", "dumps_of"]
+           "validate_data_json", "release_writers", "placeholders_in_use", "DATA_JSON_SCHEMA", "LICENSE", "TITLE", "DESCRIPTION", "dumps_of"]
 
 DCAT = Namespace("http://www.w3.org/ns/dcat#")   # DCAT 3 terms (rdflib's closed namespace predates them)
 SPDX = Namespace("http://spdx.org/rdf/terms#")
@@ -122,6 +122,17 @@ SELECT DISTINCT ?c ?l WHERE {{
   FILTER(isIRI(?x) && STRSTARTS(STR(?x), "{self.base}id/")) }} GROUP BY ?x ORDER BY DESC(?n) ?x LIMIT {n}"""
         return [row["x"].value for row in self.store.query(q).rows]
 
+    def temporal(self) -> tuple[str, str] | None:
+        """The earliest and the latest date the facts under ``id/`` carry (xsd:date, gYearMonth, gYear)."""
+        q = f"""PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+SELECT (MIN(STR(?o)) AS ?first) (MAX(STR(?o)) AS ?last) WHERE {{ ?s ?p ?o .
+  FILTER(isLITERAL(?o) && DATATYPE(?o) IN (xsd:date, xsd:gYearMonth, xsd:gYear)
+         && STRSTARTS(STR(?s), "{self.base}id/")) }}"""
+        rows = self.store.query(q).rows
+        if not rows or "first" not in rows[0]:
+            return None
+        return rows[0]["first"].value[:10], rows[0]["last"].value[:10]
+
     def source_urls(self) -> list[str]:
         q = f"""SELECT DISTINCT ?u WHERE {{ ?d a <{self.base}def/SourceDocument> ; <https://schema.org/url> ?u }}"""
         return sorted(row["u"].value for row in self.store.query(q).rows)
@@ -139,6 +150,18 @@ def _graph(base: str) -> Graph:
     for k, v in (("spdx", SPDX), ("vcard", VCARD), ("dcatap", DCATAP), ("void", VOID), ("dcat", DCAT)):
         g.bind(k, v)
     return g
+
+
+def _typed(g: Graph, node: URIRef, *classes: URIRef) -> URIRef:
+    """``node`` with its classes stated in ``g``: DCAT-AP's range rules read them from the catalog itself."""
+    for cls in classes:
+        g.add((node, RDF.type, cls))
+    return node
+
+
+def _date_literal(text: str) -> Literal:
+    kind = {4: XSD.gYear, 7: XSD.gYearMonth}.get(len(text), XSD.date)
+    return Literal(text, datatype=kind)
 
 
 def _count(n: int) -> Literal:
@@ -197,14 +220,31 @@ def catalog_graph(ctx: MetadataContext) -> Graph:
     topics = ctx.topics()
     modified = Literal(ctx.modified, datatype=XSD.date)
 
-    g.add((publisher, RDF.type, FOAF.Organization))
-    g.add((publisher, RDF.type, FOAF.Agent))
-    g.add((publisher, FOAF.name, Literal(ctx.setting("publisher_name"), lang="en")))
+    # every value the catalog points at carries the class DCAT-AP 3.0.1's range rules expect (docs/catalog.md)
+    license_doc = _typed(g, URIRef(LICENSE), DCTERMS.LicenseDocument)
+    _typed(g, english, DCTERMS.LinguisticSystem)
+    _typed(g, usa, DCTERMS.Location)
+    _typed(g, public, DCTERMS.RightsStatement)
+    irregular = _typed(g, URIRef(EU + "frequency/IRREG"), DCTERMS.Frequency)
+    rdf_standard = _typed(g, URIRef("https://www.w3.org/TR/rdf11-concepts/"), DCTERMS.Standard)
+    home = _typed(g, ctx.url(""), FOAF.Document)
+    docs = _typed(g, ctx.url("def/"), FOAF.Document)
+
+    _typed(g, publisher, FOAF.Organization, FOAF.Agent)
+    g.add((publisher, FOAF.name, Literal(ctx.setting("publisher_name"))))   # DCAT-US 3: a plain xsd:string
     g.add((publisher, FOAF.mbox, URIRef(ctx.contact_email)))
-    g.add((publisher, DCTERMS.type, URIRef("http://purl.org/adms/publishertype/NonProfitOrganisation")))
-    g.add((contact, RDF.type, VCARD.Organization))
-    g.add((contact, VCARD.fn, Literal(ctx.setting("publisher_name"), lang="en")))
+    g.add((publisher, DCTERMS.type, _typed(g, URIRef("http://purl.org/adms/publishertype/NonProfitOrganisation"),
+                                            SKOS.Concept)))
+    _typed(g, contact, VCARD.Organization, VCARD.Kind)
+    g.add((contact, VCARD.fn, Literal(ctx.setting("publisher_name"))))
     g.add((contact, VCARD.hasEmail, URIRef(ctx.contact_email)))
+
+    scheme = _typed(g, URIRef(ctx.base + "id/scheme/topics"), SKOS.ConceptScheme)
+    for iri, label in topics:
+        _typed(g, URIRef(iri), SKOS.Concept)
+        g.add((URIRef(iri), SKOS.inScheme, scheme))
+        g.add((URIRef(iri), SKOS.prefLabel, Literal(label, lang="en")))
+        g.add((URIRef(iri), RDFS.label, Literal(label, lang="en")))
 
     g.add((cat, RDF.type, DCAT.Catalog))
     g.add((cat, DCTERMS.title, Literal("htkg catalog", lang="en")))
@@ -212,13 +252,21 @@ def catalog_graph(ctx: MetadataContext) -> Graph:
                                              lang="en")))
     g.add((cat, DCTERMS.publisher, publisher))
     g.add((cat, DCAT.contactPoint, contact))
-    g.add((cat, FOAF.homepage, ctx.url("")))
+    g.add((cat, FOAF.homepage, home))
     g.add((cat, DCTERMS.language, english))
-    g.add((cat, DCTERMS.license, URIRef(LICENSE)))
+    g.add((cat, DCTERMS.license, license_doc))
     g.add((cat, DCTERMS.modified, modified))
+    g.add((cat, DCTERMS.issued, modified))
     g.add((cat, DCTERMS.spatial, usa))
-    g.add((cat, DCAT.themeTaxonomy, URIRef(ctx.base + "id/scheme/topics")))
+    g.add((cat, DCAT.themeTaxonomy, scheme))
     g.add((cat, DCAT.dataset, ds))
+    g.add((cat, DCAT.dataset, ctx.release))      # the release is a dataset too: DCAT-AP lists each from a catalog
+
+    period = None
+    if (span := ctx.temporal()) is not None:
+        period = _typed(g, ctx.own("temporal"), DCTERMS.PeriodOfTime)
+        g.add((period, DCAT.startDate, _date_literal(span[0])))
+        g.add((period, DCAT.endDate, _date_literal(span[1])))
 
     # the dataset, and its current release as a dataset of its own (a version of it): the same description
     for node, title in ((ds, TITLE), (ctx.release, f"{TITLE}, release {ctx.version}")):
@@ -229,19 +277,22 @@ def catalog_graph(ctx: MetadataContext) -> Graph:
         g.add((node, DCTERMS.publisher, publisher))
         g.add((node, DCTERMS.creator, publisher))
         g.add((node, DCAT.contactPoint, contact))
-        g.add((node, DCTERMS.license, URIRef(LICENSE)))
+        g.add((node, DCTERMS.license, license_doc))
         g.add((node, DCTERMS.accessRights, public))
         g.add((node, DCTERMS.modified, modified))
         g.add((node, DCTERMS.issued, modified))
         g.add((node, DCTERMS.language, english))
         g.add((node, DCTERMS.spatial, usa))
-        g.add((node, DCTERMS.accrualPeriodicity, URIRef(EU + "frequency/IRREG")))
-        g.add((node, DCAT.landingPage, ctx.url("")))
+        if period is not None:
+            g.add((node, DCTERMS.temporal, period))
+        g.add((node, DCTERMS.accrualPeriodicity, irregular))
+        g.add((node, DCAT.landingPage, home))
         g.add((node, DCAT.version, Literal(ctx.version)))
-        g.add((node, DCTERMS.conformsTo, URIRef("https://www.w3.org/TR/rdf11-concepts/")))
-        g.add((node, FOAF.page, ctx.url("def/")))
+        g.add((node, DCTERMS.conformsTo, rdf_standard))
+        g.add((node, FOAF.page, docs))
+        # the web pages the facts come from: documents it is derived from (dct:source would claim datasets)
         for url in ctx.source_urls():
-            g.add((node, DCTERMS.source, URIRef(url)))
+            g.add((node, PROV.wasDerivedFrom, _typed(g, URIRef(url), FOAF.Document)))
         for kw in KEYWORDS:
             g.add((node, DCAT.keyword, Literal(kw, lang="en")))
         for iri, _label in topics:
@@ -249,6 +300,7 @@ def catalog_graph(ctx: MetadataContext) -> Graph:
     g.add((ds, DCAT.hasCurrentVersion, ctx.release))
     g.add((ds, DCAT.hasVersion, ctx.release))
     g.add((ctx.release, DCTERMS.isVersionOf, ds))
+    stable = _typed(g, URIRef(EU + "planned-availability/STABLE"), SKOS.Concept)
 
     for f in dumps_of(ctx.manifest):
         ext = f["path"].rsplit("/", 1)[1].split(".", 1)[1]
@@ -265,17 +317,18 @@ def catalog_graph(ctx: MetadataContext) -> Graph:
             lang="en")))
         g.add((dist, DCAT.accessURL, ctx.url("dumps/")))
         g.add((dist, DCAT.downloadURL, ctx.url(f["path"])))
-        g.add((dist, DCAT.mediaType, URIRef(IANA + plain_type)))
+        g.add((dist, DCAT.mediaType, _typed(g, URIRef(IANA + plain_type), DCTERMS.MediaType)))
         if f["format"] in _EU_FILE_TYPE:
-            g.add((dist, DCTERMS["format"], URIRef(EU + "file-type/" + _EU_FILE_TYPE[f["format"]])))
+            g.add((dist, DCTERMS["format"], _typed(g, URIRef(EU + "file-type/" + _EU_FILE_TYPE[f["format"]]),
+                                                   DCTERMS.MediaTypeOrExtent)))
         if gz:
-            g.add((dist, DCAT.compressFormat, URIRef(IANA + "application/gzip")))
+            g.add((dist, DCAT.compressFormat, _typed(g, URIRef(IANA + "application/gzip"), DCTERMS.MediaType)))
         g.add((dist, DCAT.byteSize, Literal(f["bytes"], datatype=XSD.nonNegativeInteger)))
-        g.add((dist, DCTERMS.license, URIRef(LICENSE)))
+        g.add((dist, DCTERMS.license, license_doc))
         g.add((dist, DCTERMS.accessRights, public))
         g.add((dist, DCTERMS.modified, modified))
         g.add((dist, DCTERMS.issued, modified))
-        g.add((dist, DCATAP.availability, URIRef(EU + "planned-availability/STABLE")))
+        g.add((dist, DCATAP.availability, stable))
         checksum = ctx.own("dump-" + ext.replace(".", "-") + "-sha256")
         g.add((dist, SPDX.checksum, checksum))
         g.add((checksum, RDF.type, SPDX.Checksum))
@@ -292,23 +345,26 @@ def catalog_graph(ctx: MetadataContext) -> Graph:
     g.add((service, DCAT.endpointURL, ctx.url("sparql")))
     g.add((service, DCAT.endpointDescription, ctx.url("sparql")))
     g.add((service, DCAT.servesDataset, ds))
-    g.add((service, DCTERMS.conformsTo, URIRef(SPARQL_PROTOCOL)))
-    g.add((service, DCTERMS.license, URIRef(LICENSE)))
+    g.add((service, DCTERMS.conformsTo, _typed(g, URIRef(SPARQL_PROTOCOL), DCTERMS.Standard)))
+    g.add((service, DCTERMS.license, license_doc))
     g.add((service, DCTERMS.accessRights, public))
     g.add((service, DCTERMS.publisher, publisher))
     g.add((service, DCAT.contactPoint, contact))
-    g.add((service, DCAT.landingPage, ctx.url("sparql")))
+    g.add((service, DCAT.landingPage, _typed(g, ctx.url("sparql"), FOAF.Document)))
     endpoint = ctx.own("dump-sparql")
     g.add((ds, DCAT.distribution, endpoint))
     g.add((ctx.release, DCAT.distribution, endpoint))
     g.add((endpoint, RDF.type, DCAT.Distribution))
     g.add((endpoint, DCTERMS.title, Literal("htkg through its SPARQL endpoint", lang="en")))
+    g.add((endpoint, DCTERMS.description, Literal(
+        "The release queried live with SPARQL 1.1: SELECT and ASK answers as SPARQL JSON (the format named here), "
+        "XML, CSV or TSV; CONSTRUCT and DESCRIBE answers in every RDF format the dumps come in.", lang="en")))
+    g.add((endpoint, DCTERMS["format"], _typed(g, URIRef(IANA + "application/sparql-results+json"),
+                                               DCTERMS.MediaTypeOrExtent, DCTERMS.MediaType)))
     g.add((endpoint, DCAT.accessURL, ctx.url("sparql")))
     g.add((endpoint, DCAT.accessService, service))
-    g.add((endpoint, DCTERMS.license, URIRef(LICENSE)))
-    g.add((endpoint, DCATAP.availability, URIRef(EU + "planned-availability/STABLE")))
-    for iri, label in topics:
-        g.add((URIRef(iri), RDFS.label, Literal(label, lang="en")))
+    g.add((endpoint, DCTERMS.license, license_doc))
+    g.add((endpoint, DCATAP.availability, stable))
     return g
 
 
@@ -397,6 +453,32 @@ def validate_data_json(doc: dict) -> list[str]:
             for e in validator.iter_errors(doc)]
 
 
+_PLACEHOLDER_FIELDS = {
+    "bureau_code": "data.json bureauCode",
+    "program_code": "data.json programCode",
+    "publisher_name": "the publisher of the catalog and data.json",
+    "contact_email": "the contact point of the catalog and data.json",
+}
+
+
+def placeholders_in_use(settings) -> list[dict]:
+    """The publishing values still at their placeholders: ``{"setting", "env", "value", "field"}`` each.
+
+    A release built (or a catalog served) with any of them names no real agency; the build warns and
+    ``/quality`` says so until they are set (docs/catalog.md, "Values a deploying agency must set").
+    """
+    from ..config import SETTINGS
+    defaults = {s.name: s for s in SETTINGS}
+    out = []
+    for name, field_ in _PLACEHOLDER_FIELDS.items():
+        value = getattr(settings, name, None) if settings is not None else None
+        placeholder = defaults[name].default if name == "contact_email" else None
+        if not value or value == placeholder:
+            out.append({"setting": name, "env": defaults[name].env, "field": field_,
+                        "value": placeholder or PLACEHOLDERS[name]})
+    return out
+
+
 def release_writers(settings) -> list:
     """Writers for ``freeze(extra_writers=…)``: ``void.ttl``, ``catalog.ttl``, ``data.json`` in the release."""
 
@@ -411,5 +493,6 @@ def release_writers(settings) -> list:
         ]
         for rel, data, media_type, fmt in documents:
             manifest["files"].append(write_release_file(tmp, rel, data, media_type, fmt))
+        manifest["metadata_placeholders"] = placeholders_in_use(settings)
 
     return [write_metadata]

@@ -14,7 +14,8 @@ from flask import Blueprint, Response, abort, render_template, request
 from rdflib import Graph, Literal, URIRef
 
 from ..formats import RDF_GRAPH_FORMATS, by_extension, by_name
-from ..publish.metadata import MetadataContext, catalog_graph, data_json, void_graph
+from ..publish.metadata import (DESCRIPTION, LICENSE, TITLE, MetadataContext, catalog_graph, data_json,
+                                dumps_of, placeholders_in_use, void_graph)
 from .http import cacheable, choose_format, not_acceptable
 from .resources import per_public_root
 from .site import site
@@ -70,10 +71,25 @@ def void(ext: str | None = None):
 @bp.route("/catalog.<ext>", methods=["GET", "HEAD"])
 def catalog(ext: str | None = None):
     graph = per_public_root("catalog", lambda: catalog_graph(_context()))
-    return graph_response(graph, extension=ext, title="DCAT catalog",
+    return graph_response(graph, extension=ext, title="DCAT catalog", template="catalog/catalog.html",
                           intro="A DCAT 3 catalog: the dataset, a distribution per dump with its checksum, and the "
                                 "SPARQL endpoint as a data service (DCAT-AP 3 and DCAT-US 3 properties; see "
-                                "docs/catalog.md).")
+                                "docs/catalog.md).", about=_about(),
+                          placeholders=placeholders_in_use(site().settings))
+
+
+def _about() -> dict:
+    """What a person reads first on /catalog: the dataset, its size, where to download and query it."""
+    s = site()
+    manifest = s.release.manifest
+    dumps = dumps_of(manifest)
+    main = next((f for f in dumps if f["path"].endswith(".nq.gz")), dumps[0])
+    return {"title": TITLE, "description": DESCRIPTION, "version": s.version, "date": manifest.get("release_date"),
+            "triples": manifest["statistics"]["triples"], "graphs": len(manifest["statistics"]["graphs"]),
+            "license": LICENSE, "dump_count": len(dumps), "endpoint": request.url_root + "sparql",
+            "main_dump": {"url": "/" + main["path"], "name": main["path"].rsplit("/", 1)[-1],
+                          "format": "N-Quads, gzip" if main["path"].endswith(".nq.gz") else main["format"],
+                          "bytes": main["bytes"]}}
 
 
 @bp.route("/data.json", methods=["GET", "HEAD"])
@@ -107,5 +123,6 @@ SELECT ?focus ?path ?value ?severity ?message ?shape WHERE { ?r a sh:ValidationR
     validation = site().release.manifest.get("validation", {})
     return graph_response(graph, extension=ext, title="Quality", template="catalog/quality.html",
                           intro="The SHACL validation report of this release and its DQV summary.",
-                          results=results, validation=validation, shapes_count=len(
-                              site().release.manifest.get("curated", {}).get("shapes", [])))
+                          results=results, validation=validation, version=site().version, shapes_count=len(
+                              site().release.manifest.get("curated", {}).get("shapes", [])),
+                          placeholders=site().release.manifest.get("metadata_placeholders", []))
