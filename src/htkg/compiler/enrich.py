@@ -1,4 +1,4 @@
-"""Enrich: the standard-vocabulary view, citations and deterministic names for blank nodes.
+"""Enrich: the standard-vocabulary view, citations, the claims ledger and deterministic names for blank nodes.
 
 Works on a pyoxigraph store (in memory or on disk) and streams: the data are read once, quad by quad,
 and what is derived is written to a temporary N-Quads file and bulk-loaded, so memory does not grow
@@ -22,6 +22,7 @@ from rdflib.namespace import RDF, RDFS, OWL, SKOS, PROV, DCTERMS, XSD
 from ..errors import DataError
 from ..iris import DEFAULT_BASE
 from ..namespaces import HTKG, ID, GRAPH, OA, SCHEMA
+from .ledger import claim_standings
 from .sources import ONTOLOGY_GRAPH, to_ox_quads, to_rdflib
 
 __all__ = ["Ontology", "enrich", "skolemize", "PROVENANCE_GRAPH", "DEFAULT_SOURCE", "quote_position"]
@@ -114,6 +115,7 @@ def enrich(store: ox.Store, sources: dict[URIRef, tuple[Path, str]] | None = Non
         ontology = Ontology.from_store(store)
         _bulk_add(store, _materialized(store, ontology), Path(tmp) / "derived.nq")
         store.extend(_citations(store, sources or {}))
+        store.extend(claim_standings(store))
         _bulk_add(store, _stated_in(store), Path(tmp) / "stated-in.nq")
     return store
 
