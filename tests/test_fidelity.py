@@ -210,3 +210,42 @@ def test_where_section_1411_is_codified_now(compiled):
         [("law/usc/34-20111", "2"), ("law/usc/42-10605", "1")]
     assert rows(compiled, f"""SELECT ?id WHERE {{ {sec} htkg:codifiedAt ?c . ?c schema:legislationIdentifier ?id .
         FILTER NOT EXISTS {{ ?c dct:isReplacedBy ?later }} }}""") == [("34 U.S.C. 20111",)]
+
+
+# The claims ledger (build/ledger.py): derived at build time, and a revision never flags a true claim.
+
+def test_every_page_claim_has_one_derived_standing(compiled):
+    assert rows(compiled, """SELECT ?g WHERE { ?g htkg:quote ?q .
+        FILTER NOT EXISTS { ?g htkg:standing ?s } }""") == []
+    counts = dict(rows(compiled, "SELECT ?s (COUNT(?g) AS ?n) WHERE { ?g htkg:standing ?s } GROUP BY ?s"))
+    assert counts == {"Corroborated": "15", "PageOnly": "48", "Revised": "4"}
+
+
+def test_a_revised_claim_that_another_source_states_stops_the_build(tmp_path):
+    """The old mistake: the TIP Office's true place under State sat in a graph revised for the HSTC."""
+    from pathlib import Path
+    from htkg.build.compile import compile_files
+    from htkg.errors import DataError
+    root = Path(__file__).resolve().parents[1]
+    trig = tmp_path / "clash.trig"
+    trig.write_text("""BASE <https://w3id.org/htkg/>
+PREFIX dct: <http://purl.org/dc/terms/>
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX htkg: <https://w3id.org/htkg/def/>
+<graph/provenance> {
+  <graph/page/dos-initiatives> htkg:quote "Following are Department of State initiatives that focus on anti-trafficking efforts" .
+  <graph/ext/usc> dct:source <https://checkoutapi.com/uscode/8/1777> ; htkg:verification htkg:Verified ; htkg:factsRow 69 ;
+      htkg:revises <graph/page/dos-initiatives> .
+  <graph/ext/jtip> dct:source <https://www.state.gov/> ; htkg:verification htkg:Verified ; htkg:factsRow 63 .
+}
+<graph/page/dos-initiatives> {
+  <id/org/hstc> org:subOrganizationOf <id/org/dos> .
+  <id/org/tip-office> org:subOrganizationOf <id/org/dos> .
+}
+<graph/ext/usc> { <id/org/dhs> htkg:operates <id/org/hstc> . }
+<graph/ext/jtip> { <id/org/tip-office> org:subOrganizationOf <id/org/dos> . }
+""", encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        compile_files(sorted((root / "ontology").glob("*.ttl")) + [trig])
+    text = str(info.value)
+    assert "graph/page/dos-initiatives" in text and "graph/ext/jtip" in text and "revised" in text
