@@ -212,7 +212,7 @@ def test_where_section_1411_is_codified_now(compiled):
         FILTER NOT EXISTS {{ ?c dct:isReplacedBy ?later }} }}""") == [("34 U.S.C. 20111",)]
 
 
-# The claims ledger (build/ledger.py): derived at build time, and a revision never flags a true claim.
+# The claims ledger (compiler/ledger.py): derived at build time, and a revision never flags a true claim.
 
 def test_every_page_claim_has_one_derived_standing(compiled):
     assert rows(compiled, """SELECT ?g WHERE { ?g htkg:quote ?q .
@@ -224,7 +224,7 @@ def test_every_page_claim_has_one_derived_standing(compiled):
 def test_a_revised_claim_that_another_source_states_stops_the_build(tmp_path):
     """The old mistake: the TIP Office's true place under State sat in a graph revised for the HSTC."""
     from pathlib import Path
-    from htkg.build.compile import compile_files
+    from htkg.compiler.compile import compile_files
     from htkg.errors import DataError
     root = Path(__file__).resolve().parents[1]
     trig = tmp_path / "clash.trig"
