@@ -247,7 +247,8 @@ def _agencies(w: _Writer, rng: random.Random, target: int, n_statutes: int, coun
                    f"{pr} skos:prefLabel {_lit(f'{rng.choice(_PLACES)} {rng.choice(_TOPICS)} {rng.choice(_PROGRAM_KINDS)} {a}-{p}')}",
                    f"{pr} htkg:addressesTopic topic:synth-{rng.randrange(len(_TOPICS)):02d}",
                    f"{runner} htkg:operates {pr}", f"{opn} a htkg:Operation",
-                   f"{opn} htkg:operator {runner}", f"{opn} htkg:operatedThing {pr}"]
+                   f"{opn} htkg:operator {runner}", f"{opn} htkg:operatedThing {pr}",
+                   f"{opn} schema:startDate \"{2000 + (a + p) % 24}\"^^xsd:gYear"]   # an outside operation is dated
             if p > 0:
                 st.append(f"{pr} htkg:partOfProgram {programs[0]}")
         w.block(g, st)
