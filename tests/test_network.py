@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import xml.etree.ElementTree as ET
 
 import os
@@ -196,6 +197,24 @@ def test_figure_is_valid_svg(net, graphviz):
     root = ET.fromstring(render_figure(net, "svg"))
     assert root.tag.endswith("svg")
     assert render_figure(net, "png").startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_figure_follows_the_explorer_defaults(net):
+    """`htkg render` draws what the explorer opens on: the agencies, their relations, wholes above parts."""
+    dot = figure_dot(net, caption="htkg release test")
+    view = net.filter(net.agency_view())
+    drawn = set(re.findall(r'^  "([^"]+)" \[label=', dot, re.M))
+    assert drawn == set(view.nodes) and not any(net.nodes[x].kind in ("topic", "page", "source") for x in drawn)
+    lines = re.findall(r'^  "([^"]+)" -> "([^"]+)" \[([^\]]*)\];', dot, re.M)
+    assert len(lines) == len(view.edges)
+    part_of = [e for e in view.edges if compact(e.relation) == "org:subOrganizationOf"]
+    assert part_of and all((e.target, e.source) in {(a, b) for a, b, attrs in lines if "dir=back" in attrs}
+                           for e in part_of)
+    legend = set(re.findall(r'legend_b\d+ \[label="([^"]+)"\]', dot))
+    assert legend == {e.relation_label for e in view.edges}
+    assert 'label="htkg release test"' in dot
+    everything = figure_dot(net, agencies=False)
+    assert len(re.findall(r'^  "([^"]+)" \[label=', everything, re.M)) == len(net.nodes)
 
 
 def test_networkx_is_a_multidigraph(net):

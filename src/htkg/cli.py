@@ -315,11 +315,19 @@ def export_graph(fmt: str, filters: tuple[str, ...], out: Path | None, release_d
 @release_option
 @root_option
 def render(fmt: str, filters: tuple[str, ...], out: Path | None, release_dir: Path | None, root: Path):
-    """A static figure of the agency hierarchy with funding and operation links (Graphviz `dot`)."""
+    """A static figure of the network as the explorer first shows it (Graphviz `dot`): the agencies and their
+    organisational relations, wholes above parts, with a legend; --filter kind=… or relation=… draws those instead."""
     from .dataset.network_figure import render_figure
     with _errors():
         net, _ = _network(root, release_dir, filters)
-        body = render_figure(net, fmt)
+        agencies = not any(p.split("=", 1)[0] in ("kind", "relation") for p in filters)
+        path = release_dir or Path(Settings.load().release_dir)
+        version = json.loads((path / "manifest.json").read_text())["version"] if (path / "manifest.json").exists() else None
+        what = "the agencies and their organisational relations" if agencies else "; ".join(filters)
+        caption = f"htkg{' release ' + version if version else ''}: {what}" + (
+            f" ({'; '.join(p for p in filters if not p.startswith(('kind=', 'relation=')))})"
+            if agencies and filters else "")
+        body = render_figure(net, fmt, agencies, caption)
     _write(body, out)
 
 

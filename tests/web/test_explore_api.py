@@ -166,3 +166,109 @@ def test_over_the_limit_unnarrowed_exports_are_400_naming_department(small):
     for path in ("/exports/graph.graphml", "/exports/nodes.csv"):
         resp = client.get(path)
         assert resp.status_code == 400 and resp.get_json()["error"]["parameter"] == "department"
+
+
+# ---- the first view's defaults, the style table, embedding ---------------------------------------------
+
+def test_api_graph_sends_the_agency_defaults_and_one_style_per_relation_label(client, net):
+    body = client.get("/api/graph").get_json()
+    view = net.agency_view()
+    assert body["defaults"] == {"kind": sorted(view.kinds), "relation": sorted(view.relations)}
+    assert not {"topic", "page", "source"} & set(body["defaults"]["kind"])
+    assert set(body["pathRelations"]) == set(view.relations)
+    labels = {label for label in net.relations.values()}
+    assert set(body["styles"]["relations"]) == labels
+    assert set(body["styles"]["kinds"]) == set(net.kinds)
+    # the first view as the page asks for it: agencies only, nothing but organisational relations
+    first = client.get("/api/graph", query_string=view.to_args()).get_json()
+    assert {n["data"]["kind"] for n in first["elements"]["nodes"]} <= set(view.kinds)
+    assert {e["data"]["relation"] for e in first["elements"]["edges"]} <= set(view.relations)
+
+
+def test_embed_renders_just_the_picture(client):
+    html = client.get("/explore?embed=1&kind=department,unit").get_data(as_text=True)
+    assert 'id="cy"' in html and 'id="legend"' in html and 'id="caption"' in html
+    assert 'class="site"' not in html and 'id="toolbar"' not in html and 'id="filters"' not in html
+    assert '"embed": true' in html
+    full = client.get("/explore").get_data(as_text=True)
+    assert 'id="toolbar"' in full and '"embed": false' in full
+
+
+# ---- the timeline -----------------------------------------------------------------------------------
+
+# Written independently of timeline.py: date statements of the date properties or their sub-properties.
+DATED = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+PREFIX htkg: <https://w3id.org/htkg/def/>
+SELECT DISTINCT ?x ?p ?d WHERE {
+  { VALUES ?p { %s } } UNION { VALUES ?top { %s } ?p rdfs:subPropertyOf+ ?top }
+  ?x ?p ?d . FILTER(isIRI(?x) && datatype(?d) IN (xsd:date, xsd:gYearMonth, xsd:gYear))
+  FILTER NOT EXISTS { ?x a ?c . ?c htkg:nodeKind "source" }
+}""" % ((" ".join(f"<{p}>" for p in ("https://schema.org/startDate", "https://schema.org/endDate",
+        "https://schema.org/foundingDate", "https://schema.org/dissolutionDate", "https://schema.org/legislationDate",
+        "http://purl.org/dc/terms/date")),) * 2)
+
+
+@pytest.fixture(scope="module")
+def dated(release):
+    rows = release.open_store().query(DATED).rows
+    return {(r["x"].value, r["p"].value, r["d"].value) for r in rows}
+
+
+def test_api_timeline_has_every_dated_fact_with_its_citations(client, dated):
+    body = client.get("/api/timeline").get_json()
+    assert len(dated) >= 15
+    from htkg.dataset.network import compact
+    got = {(i["iri"], f["property"], f["date"]) for i in body["items"] for f in i["facts"]}
+    assert got == {(x, compact(p), d) for x, p, d in dated}
+    assert body["counts"] == {"items": len({x for x, _, _ in dated}), "facts": len(dated)}
+    for item in body["items"]:
+        cited = {c["graph"] for c in item["citations"]}
+        assert item["label"] and all(set(f["graphs"]) <= cited for f in item["facts"])
+        assert all(c.get("quote") or c.get("source") for c in item["citations"]), item["iri"]
+    firsts = [min(f["date"] for f in i["facts"])[:4] for i in body["items"]]
+    assert firsts == sorted(firsts)
+    assert body["range"][0] == min((d for _, _, d in dated), key=lambda d: d[:4])
+
+
+def test_api_timeline_csv_one_row_per_dated_fact(client, dated):
+    from htkg.dataset.timeline import TIMELINE_COLUMNS
+    for resp in (client.get("/api/timeline?format=csv"), client.get("/api/timeline", headers={"Accept": "text/csv"}),
+                 client.get("/exports/timeline.csv")):
+        assert resp.status_code == 200 and resp.mimetype == "text/csv"
+        rows = list(csv.DictReader(io.StringIO(resp.get_data(as_text=True))))
+        assert list(rows[0]) == TIMELINE_COLUMNS and len(rows) == len(dated)
+        assert all(r["citation"] for r in rows)
+
+
+def test_api_timeline_by_organization(client, net):
+    ovc = next(n for n in net.nodes.values() if "OVC" in n.alt_labels)
+    hhs = next(n for n in net.nodes.values() if n.kind == "department" and "HHS" in n.alt_labels)
+    whole = client.get("/api/timeline").get_json()["items"]
+    for org in (ovc, hhs):
+        under = {n.iri for n in net.nodes.values() if org.iri in _ancestors(net, n.iri)} | {org.iri}
+        items = client.get("/api/timeline", query_string={"org": org.iri}).get_json()["items"]
+        expected = [i for i in whole
+                    if (({i["iri"]} if i["kind"] else set()) | {n["iri"] for n in i["names"]}) & under]
+        assert [i["iri"] for i in items] == [i["iri"] for i in expected] and 0 < len(items) < len(whole)
+    assert any(i["iri"] == ovc.iri for i in client.get("/api/timeline", query_string={"org": ovc.iri}).get_json()["items"])
+
+
+def _ancestors(net, iri):
+    parts = {}
+    for e in net.edges:
+        if e.relation == "http://www.w3.org/ns/org#subOrganizationOf":
+            parts.setdefault(e.source, set()).add(e.target)
+    seen, todo = set(), [iri]
+    while todo:
+        for p in parts.get(todo.pop(), ()):
+            if p not in seen:
+                seen.add(p)
+                todo.append(p)
+    return seen
+
+
+@pytest.mark.parametrize("query,parameter", [("org=not%20an%20iri", "org"), ("format=xml", "format")])
+def test_api_timeline_bad_input_is_400(client, query, parameter):
+    resp = client.get(f"/api/timeline?{query}")
+    assert resp.status_code == 400 and resp.get_json()["error"]["parameter"] == parameter

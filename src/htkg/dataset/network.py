@@ -21,7 +21,19 @@ from typing import Mapping
 from ..errors import QueryParameterError
 from ..namespaces import PREFIXES
 
-__all__ = ["Node", "Edge", "Citation", "Network", "GraphFilter", "NetworkTooLarge", "checked_iri", "compact"]
+__all__ = ["Node", "Edge", "Citation", "Network", "GraphFilter", "NetworkTooLarge", "checked_iri", "compact",
+           "AGENCY_KINDS", "ORGANISATIONAL_RELATIONS", "UPWARD_RELATIONS"]
+
+# The first view of the explorer and of `htkg render`: the agencies (departments, their units, the
+# organizations and programs they run or fund, the statutes that created them) and the relations that tie
+# them together. Paths follow the same relations by default. Names missing from an ontology are ignored.
+AGENCY_KINDS = ("department", "unit", "organization", "hotline", "program", "statute", "section")
+ORGANISATIONAL_RELATIONS = ("org:subOrganizationOf", "htkg:partOfProgram", "htkg:initiativeOf", "eli:is_part_of",
+                            "htkg:funds", "htkg:supports", "htkg:operates", "htkg:establishedBy",
+                            "htkg:authorizedBy")
+# Relations drawn from the lower to the upper rank (a part below its whole; a page below its publisher).
+UPWARD_RELATIONS = ("org:subOrganizationOf", "htkg:partOfProgram", "htkg:initiativeOf", "eli:is_part_of",
+                    "dct:publisher")
 
 _UNSAFE_IRI = set('<>"{}|^`\\ \t\r\n')
 
@@ -178,6 +190,12 @@ class Network:
     def label(self, iri: str) -> str:
         node = self.nodes.get(iri)
         return node.label if node else iri
+
+    def agency_view(self) -> GraphFilter:
+        """The explorer's first view: :data:`AGENCY_KINDS` and :data:`ORGANISATIONAL_RELATIONS` this network has."""
+        known = {compact(i) for i in self.relations}
+        return GraphFilter(relations=frozenset(r for r in ORGANISATIONAL_RELATIONS if r in known),
+                           kinds=frozenset(k for k in AGENCY_KINDS if k in self.kinds))
 
     def departments(self) -> list[Node]:
         return sorted((n for n in self.nodes.values() if n.kind == "department"), key=lambda n: n.label)

@@ -7,7 +7,8 @@ import io
 from typing import Iterable
 
 from ..iris import DEFAULT_BASE
-from .network import Network, compact
+from .network import ORGANISATIONAL_RELATIONS, UPWARD_RELATIONS, Network, compact
+from .network_style import short_label, styles_for
 
 __all__ = ["EXPORT_FORMATS", "to_cytoscape", "to_networkx", "graphml_bytes", "gexf_bytes", "nodes_csv", "edges_csv",
            "NODE_COLUMNS", "EDGE_COLUMNS"]
@@ -22,14 +23,20 @@ def _local_path(iri: str, base: str) -> str | None:
 
 def to_cytoscape(net: Network, base_iri: str = DEFAULT_BASE) -> dict:
     """Cytoscape.js elements JSON, with the relation and kind vocabularies for legends and filters."""
-    nodes = [{"data": {"id": n.iri, "label": n.label, "kind": n.kind, "altLabels": list(n.alt_labels),
+    nodes = [{"data": {"id": n.iri, "label": n.label, "short": short_label(n.label, n.alt_labels), "kind": n.kind,
+                       "altLabels": list(n.alt_labels),
                        "description": n.description, "departments": list(n.departments), "origin": n.origin,
                        "path": _local_path(n.iri, base_iri)}} for n in net.nodes.values()]
     edges = [{"data": {"id": e.id, "source": e.source, "target": e.target, "relation": compact(e.relation),
                        "relationIri": e.relation, "label": e.relation_label, "outside": e.outside,
                        "citations": [c.as_json() for c in e.citations]}} for e in net.edges]
     used = {e.relation for e in net.edges}
+    agencies = net.agency_view()
     return {"elements": {"nodes": nodes, "edges": edges},
+            "defaults": {"kind": sorted(agencies.kinds or ()), "relation": sorted(agencies.relations or ())},
+            "pathRelations": [r for r in ORGANISATIONAL_RELATIONS if r in agencies.relations],
+            "upward": list(UPWARD_RELATIONS),
+            "styles": styles_for(net.kinds, net.relations.values()),
             "relations": [{"id": compact(iri), "iri": iri, "label": label, "used": iri in used}
                           for iri, label in net.relations.items()],
             "kinds": net.kinds,

@@ -14,9 +14,10 @@ from typing import Iterable
 from ..iris import DEFAULT_BASE
 from .network import _UNSAFE_IRI, Citation, Edge, GraphFilter, Network, NetworkTooLarge, Node, checked_iri
 
-__all__ = ["extract_network", "count_nodes"]
+__all__ = ["extract_network", "count_nodes", "citations_of", "select"]
 
 _PREFIXES = """PREFIX htkg: <{base}def/>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX org: <http://www.w3.org/ns/org#>
@@ -207,13 +208,7 @@ def _extract(store, base_iri: str, selected: set[str] | None, extra: set[str] = 
 
     if edge_rows is None:
         edge_rows = _select(store, _EDGES, base)
-    used_graphs = None if selected is None else {r["g"].value for r in edge_rows}
-    citations = {}
-    for row in _select_in(store, _CITATIONS, base, "g", used_graphs):
-        g = row["g"].value
-        c = citations.get(g) or Citation(g, outside=g.startswith(ext_prefix))
-        citations[g] = replace(c, quote=c.quote or _val(row, "quote"), source=c.source or _val(row, "source"),
-                               title=c.title or _val(row, "title"))
+    citations = citations_of(store, base, None if selected is None else {r["g"].value for r in edge_rows})
     relations = {row["p"].value: row["label"].value for row in _select(store, _RELATIONS, base)}
     grouped: dict[tuple[str, str, str], set[str]] = {}
     for row in edge_rows:
@@ -225,6 +220,26 @@ def _extract(store, base_iri: str, selected: set[str] | None, extra: set[str] = 
              for (s, p, o), gs in sorted(grouped.items())]
     kinds = sorted(row["kind"].value for row in _select(store, _KINDS, base))
     return Network(dict(sorted(nodes.items())), edges, dict(sorted(relations.items())), kinds)
+
+
+def citations_of(store, base_iri: str, graphs: Iterable[str] | None) -> dict[str, Citation]:
+    """What supports each of ``graphs`` (every bundle's when None): its quote, or its outside source and title."""
+    ext_prefix = base_iri + "graph/ext/"
+    citations: dict[str, Citation] = {}
+    for row in _select_in(store, _CITATIONS, base_iri, "g", graphs):
+        g = row["g"].value
+        c = citations.get(g) or Citation(g, outside=g.startswith(ext_prefix))
+        citations[g] = replace(c, quote=c.quote or _val(row, "quote"), source=c.source or _val(row, "source"),
+                               title=c.title or _val(row, "title"))
+    if graphs is not None:
+        for g in graphs:
+            citations.setdefault(g, Citation(g, outside=g.startswith(ext_prefix)))
+    return citations
+
+
+def select(store, sparql: str, base_iri: str, values: str = ""):
+    """Rows of ``sparql`` with the network's prefixes; ``{base}`` and ``{values}`` filled in."""
+    return _select(store, sparql, base_iri, values)
 
 
 def _val(row, key: str) -> str | None:

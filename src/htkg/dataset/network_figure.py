@@ -1,4 +1,4 @@
-"""A static figure of the agency hierarchy with the funding and operation links, drawn by Graphviz ``dot``."""
+"""A static figure of the network as the explorer first shows it (the agencies), drawn by Graphviz ``dot``."""
 
 from __future__ import annotations
 
@@ -6,52 +6,68 @@ import shutil
 import subprocess
 
 from ..errors import HtkgError, QueryParameterError
-from .network import GraphFilter, Network
+from .network import UPWARD_RELATIONS, Network, compact
+from .network_style import kind_style, relation_style, short_label
 
-__all__ = ["FIGURE_KINDS", "figure_dot", "render_figure"]
+__all__ = ["figure_dot", "render_figure"]
 
-FIGURE_KINDS = ("department", "unit", "organization", "program", "hotline")
-_FIGURE_STYLE = {  # kind → (shape, fill)
-    "department": ("box", "#1f4e79"), "unit": ("box", "#4f81bd"), "organization": ("hexagon", "#8064a2"),
-    "program": ("ellipse", "#9bbb59"), "hotline": ("diamond", "#f79646"),
-}
-_FIGURE_EDGE = {"is part of": ("solid", "#555555"), "funds": ("bold", "#c0504d"), "runs": ("dashed", "#2e7d32")}
+# cytoscape shapes (the explorer's) → Graphviz shapes
+_SHAPES = {"round-rectangle": "box", "rectangle": "box", "hexagon": "hexagon", "barrel": "cylinder",
+           "ellipse": "ellipse", "diamond": "diamond", "tag": "cds", "cut-rectangle": "octagon", "star": "star",
+           "round-triangle": "triangle", "vee": "invtriangle"}
 
 
-def figure_dot(net: Network) -> str:
-    """DOT text of the agency hierarchy with funding and operation links (parents to the left of their children)."""
-    def q(s: str) -> str:
-        return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    part = net.filter(GraphFilter(kinds=frozenset(k for k in FIGURE_KINDS if k in net.kinds)))
-    edges = [e for e in part.edges if e.relation_label in _FIGURE_EDGE]
-    used = {e.source for e in edges} | {e.target for e in edges}
-    lines = ["digraph htkg {", '  graph [rankdir=RL, fontname="Helvetica", fontsize=11, nodesep=0.25, '
-             'ranksep=0.5, label="htkg: agency hierarchy, funding and operation", labelloc=t];',
-             '  node [fontname="Helvetica", fontsize=10, style="filled", fontcolor="white", penwidth=0];',
-             '  edge [fontname="Helvetica", fontsize=8, arrowsize=0.6];']
+def _q(s: str) -> str:
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def figure_dot(net: Network, agencies: bool = True, caption: str | None = None) -> str:
+    """DOT text of the network as the explorer first shows it: with ``agencies``, the agencies and their
+    organisational relations (:meth:`Network.agency_view`); wholes above their parts, a funder above what it
+    funds; each relation in its explorer style; a legend and a caption."""
+    part = net.filter(net.agency_view()) if agencies else net
+    upward = set(UPWARD_RELATIONS)
+    lines = ["digraph htkg {",
+             f'  graph [rankdir=TB, fontname="Helvetica", fontsize=12, nodesep=0.15, ranksep=0.55, newrank=true, '
+             f'label={_q(caption or "htkg: the agencies and their organisational relations")}, labelloc=b, labeljust=l];',
+             '  node [fontname="Helvetica", fontsize=11, style="filled", fontcolor="white", penwidth=0, margin="0.06,0.03"];',
+             '  edge [arrowsize=0.7];']
     for n in part.nodes.values():
-        if n.iri not in used and n.kind != "department":
-            continue
-        shape, fill = _FIGURE_STYLE.get(n.kind, ("ellipse", "#777777"))
-        short = min([n.label, *n.alt_labels], key=len) if n.alt_labels else n.label
-        lines.append(f"  {q(n.iri)} [label={q(short)}, tooltip={q(n.label)}, shape={shape}, fillcolor={q(fill)}];")
-    for e in edges:
-        style, colour = _FIGURE_EDGE[e.relation_label]
-        extra = "" if e.relation_label == "is part of" else f", label={q(e.relation_label)}, constraint=false"
-        lines.append(f"  {q(e.source)} -> {q(e.target)} [style={style}, color={q(colour)}, "
-                     f"fontcolor={q(colour)}{extra}];")
+        st = kind_style(n.kind)
+        shape = _SHAPES.get(st["shape"], "ellipse")
+        extra = ', style="filled,rounded"' if st["shape"] == "round-rectangle" else ""
+        lines.append(f"  {_q(n.iri)} [label={_q(short_label(n.label, n.alt_labels))}, tooltip={_q(n.label)}, "
+                     f"shape={shape}, fillcolor={_q(st['color'])}{extra}];")
+    departments = [n.iri for n in part.nodes.values() if n.kind == "department"]
+    if departments:
+        lines.append("  { rank=min; " + " ".join(_q(d) for d in departments) + " }")
+    used: dict[str, dict] = {}
+    for e in part.edges:
+        st = used.setdefault(e.relation_label, relation_style(e.relation_label))
+        a, b, direction = ((e.target, e.source, ", dir=back") if compact(e.relation) in upward
+                           else (e.source, e.target, ""))
+        lines.append(f"  {_q(a)} -> {_q(b)} [style={st['style']}, color={_q(st['color'])}, "
+                     f"penwidth={st['width']}, tooltip={_q(e.relation_label)}{direction}];")
+    if used:   # the legend: one sample line per relation label
+        lines.append('  subgraph cluster_legend { label="Relations"; fontsize=11; color="#d1d9e0"; rank=sink;')
+        lines.append('    node [shape=plaintext, style="", fontcolor="#1b1f24", fontsize=10, width=0, height=0];')
+        for i, (label, st) in enumerate(sorted(used.items())):
+            lines.append(f'    legend_a{i} [label=""]; legend_b{i} [label={_q(label)}];')
+            lines.append(f"    legend_a{i} -> legend_b{i} [style={st['style']}, color={_q(st['color'])}, "
+                         f"penwidth={st['width']}, minlen=2];")
+        lines.append("  }")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
-def render_figure(net: Network, fmt: str = "svg") -> bytes:
+def render_figure(net: Network, fmt: str = "svg", agencies: bool = True, caption: str | None = None) -> bytes:
     """The figure drawn by Graphviz ``dot`` (``svg`` or ``png``); an HtkgError if dot is missing."""
     if fmt not in ("svg", "png"):
         raise QueryParameterError("format", f"figure format must be svg or png, not {fmt!r}")
     dot = shutil.which("dot")
     if dot is None:
         raise HtkgError("Graphviz `dot` is not installed", hint="apt-get install graphviz")
-    proc = subprocess.run([dot, f"-T{fmt}"], input=figure_dot(net).encode(), capture_output=True, timeout=60)
+    proc = subprocess.run([dot, f"-T{fmt}"], input=figure_dot(net, agencies, caption).encode(), capture_output=True, timeout=60)
     if proc.returncode != 0:
         raise HtkgError(f"dot failed: {proc.stderr.decode(errors='replace').strip()}")
     return proc.stdout

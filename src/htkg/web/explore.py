@@ -20,6 +20,7 @@ from ..dataset.describe import describe
 from ..dataset.network import GraphFilter, Network, NetworkTooLarge, checked_iri
 from ..dataset.network_export import EXPORT_FORMATS, edges_csv, gexf_bytes, graphml_bytes, nodes_csv, to_cytoscape
 from ..dataset.network_extract import count_nodes, extract_network
+from ..dataset.timeline import TimelineFilter, extract_timeline, timeline_csv, timeline_json
 from ..errors import QueryParameterError
 from .http import cacheable
 from .site import site
@@ -83,9 +84,13 @@ def _file(body: bytes, media_type: str, filename: str | None = None) -> Response
 
 @bp.get("/explore")
 def explore():
+    """The explorer; ``embed=1`` renders just the picture (legend and caption) for an iframe, same URL state."""
     net = network()
     counts = (len(net.nodes), len(net.edges)) if net is not None else (node_count(), None)
-    return cacheable(Response(render_template("explore/explore.html", counts=counts,
+    embed = request.args.get("embed", "") in ("1", "true", "yes")
+    meta = {"release": site().release.version, "embed": embed}
+    template = "explore/embed.html" if embed else "explore/explore.html"
+    return cacheable(Response(render_template(template, counts=counts, meta=meta,
                                               limit=site().settings.explore_max_nodes)), vary_accept=False)
 
 
@@ -138,6 +143,42 @@ def _statements(description) -> list[dict]:
                         "citations": [{"graph": c.graph, "quote": c.quote, "title": c.title or c.source_label,
                                        "source": c.source_url, "outside": c.kind == "ext"} for c in st.citations]})
     return out
+
+
+def _timeline():
+    """The release's dated facts (read once per worker), narrowed by ``org``."""
+    s = site()
+    f = TimelineFilter.from_args(request.args)
+    whole = s.extras.get("timeline")
+    if whole is None:
+        whole = s.extras["timeline"] = extract_timeline(s.store, s.release.base_iri)
+    if not f.organization:
+        return whole
+    return extract_timeline(s.store, s.release.base_iri, f)
+
+
+@bp.get("/api/timeline")
+def api_timeline():
+    """The dated facts as JSON (default) or CSV (``format=csv`` or ``Accept: text/csv``)."""
+    fmt = request.args.get("format", "").strip().lower()
+    if not fmt:
+        fmt = "csv" if request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "text/csv" else "json"
+    if fmt not in ("json", "csv"):
+        raise QueryParameterError("format", f"the timeline is served as json or csv, not {fmt!r}")
+    t = _timeline()
+    if fmt == "csv":
+        resp = _file(timeline_csv(t), "text/csv", "htkg-timeline.csv")
+    else:
+        body = json.dumps(timeline_json(t, site().release.base_iri), ensure_ascii=False)
+        resp = _file(body.encode(), "application/json")
+    if "format" not in request.args:
+        resp.vary.add("Accept")
+    return resp
+
+
+@bp.get("/exports/timeline.csv")
+def export_timeline():
+    return _file(timeline_csv(_timeline()), "text/csv", "htkg-timeline.csv")
 
 
 @bp.get("/exports/graph.graphml")

@@ -7,17 +7,21 @@
 //   import { createGraph } from "/static/explore/graph.js";
 //   const g = createGraph(containerElement, cytoscapeElements, {
 //     layout: "dagre" | "cose",          // hierarchical (parents above children) or force-directed
+//     upward: ["org:subOrganizationOf"], // relations drawn from the lower rank up (a part below its whole)
 //     onSelect: (node) => {},            // a node was clicked (node: a cytoscape node, or null)
 //     onExpand: (node) => {},            // a node was double-clicked
+//     styles: data.styles,               // the style table /api/graph sends (see setStyles)
 //   });
 //   g.cy                                // the cytoscape core, for anything else
 //   g.setElements(elements)             // replace what is drawn (keeps the layout choice)
 //   g.addElements(elements)             // add nodes/edges not yet drawn, then lay out again
-//   g.setLayout("dagre" | "cose")       // returns a Promise resolved when the layout has stopped
-//   g.select(id)                        // select and centre a node (null to clear)
-//   g.highlightPath(fromId, toId)       // shortest undirected path; returns its node ids ([] if none)
+//   g.setLayout("dagre" | "cose")       // returns a Promise resolved when the layout has stopped (and
+//                                       // the view is fitted as legible() does)
+//   g.legible()                         // fit, but never below the zoom at which labels are 11 px
+//   g.select(id, freeRect)              // select a node and pan it into freeRect (null to clear)
+//   g.showPath(nodeIds, edgeIds)        // highlight a chain (other elements faded) and zoom to it
 //   g.clearPath()
-//   g.png()  -> Promise<Blob>           g.svg() -> string (a standalone SVG document)
+//   g.png(options) -> Promise<Blob>     g.svg(options) -> string (a standalone SVG document)
 //   renderLegend(element, kinds, relations)   // kinds: ["unit", …]; relations: [{id, label}, …]
 //
 // Elements are Cytoscape JSON as served by /api/graph: node data {id, label, kind, …}; edge data
@@ -29,109 +33,123 @@ import dagre from "/vendor/cytoscape-dagre/dist/cytoscape-dagre.mjs";
 cytoscape.use(dagre);
 if (typeof window !== "undefined" && window.cytoscapeSvg) cytoscape.use(window.cytoscapeSvg);
 
-// How each node kind looks. A kind the ontology adds later still draws, in grey.
-export const KIND_STYLE = {
-  department: { color: "#1f4e79", shape: "round-rectangle" },
-  unit: { color: "#4f81bd", shape: "rectangle" },
-  organization: { color: "#8064a2", shape: "hexagon" },
-  group: { color: "#a5a5a5", shape: "barrel" },
-  program: { color: "#77933c", shape: "ellipse" },
-  hotline: { color: "#e36c09", shape: "diamond" },
-  statute: { color: "#953735", shape: "tag" },
-  section: { color: "#c0504d", shape: "cut-rectangle" },
-  relief: { color: "#31859c", shape: "star" },
-  topic: { color: "#d9a400", shape: "round-triangle" },
-  page: { color: "#7f7f7f", shape: "round-rectangle" },
-  source: { color: "#404040", shape: "vee" },
-};
-const FALLBACK_KIND = { color: "#999999", shape: "ellipse" };
+export const LABEL_PX = 12;          // node label size in model units
+export const MIN_LABEL_PX = 11;      // smallest label drawn on screen (smaller ones are hidden, not shrunk)
 
-// How each relation looks, keyed by the compact relation name; others get a colour from their name.
-export const RELATION_STYLE = {
-  "org:subOrganizationOf": { color: "#44546a", style: "solid", width: 2.5 },
-  "htkg:funds": { color: "#c00000", style: "solid", width: 3 },
-  "htkg:operates": { color: "#2e7d32", style: "dashed", width: 2.5 },
-  "htkg:establishedBy": { color: "#7030a0", style: "dotted", width: 2 },
-  "htkg:authorizedBy": { color: "#b05cc8", style: "dotted", width: 2 },
-  "htkg:addressesTopic": { color: "#d9b84a", style: "solid", width: 1 },
-  "htkg:resourcePage": { color: "#bfbfbf", style: "solid", width: 1 },
-  "dct:publisher": { color: "#bfbfbf", style: "dashed", width: 1 },
-};
+// How each kind and relation looks: the table /api/graph sends ("styles", from htkg.dataset.network_style,
+// which `htkg render` uses too); setStyles() installs it. Relations are styled by label, so two properties
+// that read the same way draw the same way. Without a table everything is drawn in neutral greys.
+let STYLES = { kinds: {}, relations: {} };
+const FALLBACK_KIND = { color: "#8c8c8c", shape: "ellipse" };
+const FALLBACK_RELATION = { color: "#6e6e6e", style: "solid", width: 1.5 };
 
-export function kindStyle(kind) {
-  return KIND_STYLE[kind] || FALLBACK_KIND;
+export function setStyles(styles) {
+  if (styles) STYLES = { kinds: styles.kinds || {}, relations: styles.relations || {} };
 }
 
-export function relationStyle(relation) {
-  if (RELATION_STYLE[relation]) return RELATION_STYLE[relation];
-  let h = 0;
-  for (const ch of relation || "") h = (h * 31 + ch.charCodeAt(0)) % 360;
-  return { color: `hsl(${h}, 55%, 40%)`, style: "solid", width: 1.5 };
+export function kindStyle(kind) {
+  return STYLES.kinds[kind] || FALLBACK_KIND;
+}
+
+export function relationStyle(label) {
+  return STYLES.relations[label] || FALLBACK_RELATION;
 }
 
 function stylesheet() {
   return [
     { selector: "node", style: {
-      "label": "data(short)", "font-size": 10, "text-valign": "bottom", "text-margin-y": 3,
-      "text-wrap": "ellipsis", "text-max-width": 140, "width": 22, "height": 22,
+      "label": "data(short)", "font-size": LABEL_PX, "color": "#1b1f24", "text-valign": "bottom", "text-margin-y": 4,
+      "text-wrap": "wrap", "text-max-width": 66, "min-zoomed-font-size": MIN_LABEL_PX,
+      "text-background-color": "#ffffff", "text-background-opacity": 0.85, "text-background-padding": 1,
+      "width": 20, "height": 20,
       "background-color": (n) => kindStyle(n.data("kind")).color,
       "shape": (n) => kindStyle(n.data("kind")).shape,
       "border-width": (n) => (n.data("origin") === "outside" ? 2 : 0), "border-style": "dashed",
       "border-color": "#333" } },
-    { selector: "node[kind = 'department']", style: { "width": 34, "height": 34, "font-weight": "bold" } },
+    { selector: "node[kind = 'department']", style: { "width": 30, "height": 30, "font-weight": "bold", "font-size": 13 } },
     { selector: "edge", style: {
-      "curve-style": "bezier", "target-arrow-shape": "triangle", "arrow-scale": 0.8,
-      "line-color": (e) => relationStyle(e.data("relation")).color,
-      "target-arrow-color": (e) => relationStyle(e.data("relation")).color,
-      "line-style": (e) => relationStyle(e.data("relation")).style,
-      "width": (e) => relationStyle(e.data("relation")).width,
-      "opacity": (e) => (e.data("outside") ? 0.55 : 0.9),
-      "label": "data(label)", "font-size": 7, "color": "#555", "text-rotation": "autorotate",
-      "text-background-color": "#fff", "text-background-opacity": 0.7, "text-background-padding": 1,
-      "min-zoomed-font-size": 9 } },
-    { selector: "node:selected", style: { "border-width": 4, "border-color": "#ff00aa", "border-style": "solid" } },
-    { selector: ".faded", style: { "opacity": 0.15 } },
-    { selector: "node.path", style: { "border-width": 4, "border-color": "#ff00aa", "border-style": "solid",
-      "opacity": 1, "z-index": 10 } },
-    { selector: "edge.path", style: { "line-color": "#ff00aa", "target-arrow-color": "#ff00aa", "width": 5,
-      "opacity": 1, "z-index": 10 } },
+      "curve-style": "bezier", "target-arrow-shape": "triangle", "arrow-scale": 0.9,
+      "line-color": (e) => relationStyle(e.data("label")).color,
+      "target-arrow-color": (e) => relationStyle(e.data("label")).color,
+      "line-style": (e) => relationStyle(e.data("label")).style,
+      "width": (e) => relationStyle(e.data("label")).width,
+      "opacity": (e) => (e.data("outside") ? 0.6 : 0.9),
+      "label": "", "font-size": MIN_LABEL_PX, "color": "#1b1f24", "text-rotation": "autorotate",
+      "text-background-color": "#fff", "text-background-opacity": 0.9, "text-background-padding": 2,
+      "min-zoomed-font-size": MIN_LABEL_PX } },
+    // edge labels only where the reader looks: on hover, at the selected node, along a path
+    { selector: "edge.labelled", style: { "label": "data(label)", "z-index": 20 } },
+    { selector: "node:selected", style: { "border-width": 4, "border-color": "#000", "border-style": "double" } },
+    { selector: ".faded", style: { "opacity": 0.12, "text-opacity": 0 } },
+    { selector: "node.path", style: { "border-width": 4, "border-color": "#000", "border-style": "solid",
+      "opacity": 1, "text-opacity": 1, "z-index": 10 } },
+    // a path keeps each relation's own colour and line style, only wider
+    { selector: "edge.path", style: { "width": 6, "opacity": 1, "z-index": 10 } },
+    { selector: "node.compared", style: { "border-width": 4, "border-color": "#000", "border-style": "solid" } },
+    { selector: ".layout-helper", style: { "display": "none" } },
   ];
 }
 
 function layoutOptions(name) {
   if (name === "cose") {
-    return { name: "cose", animate: false, randomize: false, nodeRepulsion: () => 9000, idealEdgeLength: () => 90,
-             numIter: 1500, fit: true, padding: 20 };
+    return { name: "cose", animate: false, randomize: false, nodeRepulsion: () => 20000, idealEdgeLength: () => 110,
+             numIter: 2000, fit: false, padding: 20, nodeDimensionsIncludeLabels: true };
   }
-  // Hierarchy edges point from child to parent, so ranks run bottom-to-top: parents above children.
-  return { name: "dagre", rankDir: "BT", nodeSep: 12, rankSep: 70, edgeSep: 6, animate: false, fit: true,
-           padding: 20 };
+  // ranks run top to bottom over helper edges: a whole above its parts, a funder above what it funds
+  return { name: "dagre", rankDir: "TB", nodeSep: 4, rankSep: 52, edgeSep: 8, animate: false, fit: false,
+           padding: 20, nodeDimensionsIncludeLabels: true,
+           edgeWeight: (e) => (e.data("root") ? 20 : 1) };
 }
 
 function withShortLabels(elements) {
-  const nodes = (elements.nodes || []).map((n) => {
-    const alts = (n.data.altLabels || []).filter((a) => a.length < n.data.label.length);
-    const shortest = alts.sort((a, b) => a.length - b.length)[0];
-    return { group: "nodes", data: { ...n.data, short: shortest || n.data.label } };
-  });
+  const nodes = (elements.nodes || []).map((n) => (
+    // the name drawn: /api/graph sends it ("short": an acronym, or the name cut at a word); else the label
+    { group: "nodes", data: { ...n.data, short: n.data.short || n.data.label } }));
   const edges = (elements.edges || []).map((e) => ({ group: "edges", data: { ...e.data } }));
   return [...nodes, ...edges];
 }
 
 export function createGraph(container, elements, options = {}) {
   let layoutName = options.layout === "cose" ? "cose" : "dagre";
+  setStyles(options.styles);
+  const upward = new Set(options.upward || []);
   const cy = cytoscape({
-    container, elements: withShortLabels(elements), style: stylesheet(), wheelSensitivity: 0.3,
+    container, elements: withShortLabels(elements), style: stylesheet(),
     selectionType: "single", boxSelectionEnabled: false, minZoom: 0.05, maxZoom: 4,
   });
   cy.on("tap", "node", (ev) => options.onSelect && options.onSelect(ev.target));
   cy.on("tap", (ev) => { if (ev.target === cy && options.onSelect) options.onSelect(null); });
   cy.on("dbltap", "node", (ev) => options.onExpand && options.onExpand(ev.target));
+  cy.on("mouseover", "edge", (ev) => ev.target.addClass("labelled"));
+  cy.on("mouseout", "edge", (ev) => { if (!ev.target.hasClass("keep-label")) ev.target.removeClass("labelled"); });
 
   function runLayout() {
     return new Promise((resolve) => {
-      const layout = cy.layout(layoutOptions(layoutName));
-      layout.one("layoutstop", () => resolve());
+      let eles = cy.elements();
+      let helpers = cy.collection();
+      if (layoutName === "dagre") {
+        // one helper edge per drawn edge, pointing down the page
+        const seen = new Set();
+        const add = [];
+        cy.edges().forEach((e) => {
+          const up = upward.has(e.data("relation"));
+          const [a, b] = up ? [e.data("target"), e.data("source")] : [e.data("source"), e.data("target")];
+          if (a === b || seen.has(`${a} ${b}`) || seen.has(`${b} ${a}`)) return;
+          seen.add(`${a} ${b}`);
+          add.push({ group: "edges", data: { id: `layout-${add.length}`, source: a, target: b }, classes: "layout-helper" });
+        });
+        // departments share the top rank: an invisible root above them all
+        const tops = cy.nodes("[kind = 'department']");
+        if (tops.length > 1) {
+          add.push({ group: "nodes", data: { id: "layout-root", short: "" }, classes: "layout-helper" });
+          tops.forEach((d) => add.push({ group: "edges", classes: "layout-helper",
+            data: { id: `layout-${add.length}`, source: "layout-root", target: d.id(), root: true } }));
+        }
+        helpers = cy.add(add);
+        eles = cy.nodes().union(helpers);
+      }
+      const layout = eles.layout(layoutOptions(layoutName));
+      layout.one("layoutstop", () => { cy.remove(helpers); api.legible(); resolve(); });
       layout.run();
     });
   }
@@ -139,45 +157,68 @@ export function createGraph(container, elements, options = {}) {
   const api = {
     cy,
     get layout() { return layoutName; },
-    ready: runLayout(),
+    ready: null,
     setLayout(name) { layoutName = name === "cose" ? "cose" : "dagre"; return runLayout(); },
     setElements(els) { cy.elements().remove(); cy.add(withShortLabels(els)); return runLayout(); },
     addElements(els) {
       const fresh = withShortLabels(els).filter((el) => cy.getElementById(el.data.id).empty());
       const nodes = fresh.filter((el) => el.group === "nodes");
-      const edges = fresh.filter((el) => el.group === "edges" &&
-        (!cy.getElementById(el.data.source).empty() || nodes.some((n) => n.data.id === el.data.source)) &&
-        (!cy.getElementById(el.data.target).empty() || nodes.some((n) => n.data.id === el.data.target)));
+      const ids = new Set(nodes.map((n) => n.data.id));
+      const has = (id) => !cy.getElementById(id).empty() || ids.has(id);
+      const edges = fresh.filter((el) => el.group === "edges" && has(el.data.source) && has(el.data.target));
       cy.add([...nodes, ...edges]);
       return runLayout();
     },
-    select(id) {
+    // Fit the drawing, but not below the zoom at which node labels are MIN_LABEL_PX on screen: a big
+    // view then opens at its top (the departments), centred, and Fit shows the rest.
+    legible(eles) {
+      const target = eles && eles.nonempty() ? eles : cy.elements();
+      cy.fit(target, 16);
+      const least = MIN_LABEL_PX / LABEL_PX;
+      if (cy.zoom() < least) {
+        const bb = target.boundingBox({ includeLabels: true });
+        cy.zoom(least);
+        cy.pan({ x: cy.width() / 2 - ((bb.x1 + bb.x2) / 2) * least, y: 24 - bb.y1 * least });
+      }
+      return cy.zoom();
+    },
+    // Select a node and pan it to the middle of freeRect ({x1, y1, x2, y2} in canvas pixels, the part of
+    // the canvas no panel covers); the node's relations show their labels.
+    select(id, freeRect) {
       cy.nodes(":selected").unselect();
+      cy.edges(".keep-label").removeClass("keep-label labelled");
       if (!id) return null;
       const node = cy.getElementById(id);
       if (node.empty()) return null;
       node.select();
-      cy.animate({ center: { eles: node }, duration: 0 });
+      node.connectedEdges().addClass("keep-label labelled");
+      const r = freeRect || { x1: 0, y1: 0, x2: cy.width(), y2: cy.height() };
+      const p = node.renderedPosition();
+      cy.panBy({ x: (r.x1 + r.x2) / 2 - p.x, y: (r.y1 + r.y2) / 2 - p.y });
       return node;
     },
-    highlightPath(fromId, toId) {
+    showPath(nodeIds, edgeIds) {
       api.clearPath();
-      const a = cy.getElementById(fromId), b = cy.getElementById(toId);
-      if (a.empty() || b.empty()) return [];
-      const found = cy.elements().aStar({ root: a, goal: b, directed: false });
-      if (!found.found) return [];
+      const nodes = cy.collection(nodeIds.map((id) => cy.getElementById(id)).filter((n) => n.nonempty()));
+      const edges = cy.collection(edgeIds.map((id) => cy.getElementById(id)).filter((e) => e.nonempty()));
+      if (nodes.empty()) return;
       cy.elements().addClass("faded");
-      found.path.removeClass("faded").addClass("path");
-      return found.path.nodes().map((n) => n.id());
+      nodes.union(edges).removeClass("faded").addClass("path");
+      edges.addClass("keep-label labelled");
+      api.legible(nodes.union(edges));
     },
-    clearPath() { cy.elements().removeClass("faded path"); },
-    png() { return cy.png({ output: "blob-promise", full: true, bg: "#ffffff", scale: 2 }); },
-    svg() { return cy.svg({ full: true, bg: "#ffffff" }); },
+    clearPath() {
+      cy.elements().removeClass("faded path compared");
+      cy.edges(".keep-label").not(":selected").removeClass("keep-label labelled");
+    },
+    png(opts = {}) { return cy.png({ output: "blob-promise", full: false, bg: "#ffffff", scale: opts.scale || 3 }); },
+    svg(opts = {}) { return cy.svg({ full: false, bg: "#ffffff", scale: opts.scale || 1 }); },
   };
+  api.ready = runLayout();
   return api;
 }
 
-// A legend of the kinds and relations, built with DOM nodes (never HTML strings).
+// A legend of the kinds and relations (one entry per relation label), built with DOM nodes.
 export function renderLegend(element, kinds, relations) {
   element.replaceChildren();
   const kindList = document.createElement("ul");
@@ -193,16 +234,27 @@ export function renderLegend(element, kinds, relations) {
   }
   const relList = document.createElement("ul");
   relList.className = "legend-relations";
-  for (const rel of relations) {
+  for (const rel of legendRelations(relations)) {
     const li = document.createElement("li");
     const line = document.createElement("span");
-    const st = relationStyle(rel.id);
+    const st = relationStyle(rel.label);
     line.className = "line";
     line.style.borderTop = `${Math.max(2, st.width)}px ${st.style} ${st.color}`;
     line.setAttribute("aria-hidden", "true");
+    li.dataset.relation = rel.label;
     li.append(line, document.createTextNode(rel.label));
-    li.title = rel.id;
+    li.title = rel.ids.join(", ");
     relList.append(li);
   }
   element.append(kindList, relList);
+}
+
+// Relations grouped by label: [{label, ids: [compact names]}], in first-seen order.
+export function legendRelations(relations) {
+  const byLabel = new Map();
+  for (const r of relations) {
+    if (!byLabel.has(r.label)) byLabel.set(r.label, { label: r.label, ids: [] });
+    byLabel.get(r.label).ids.push(r.id);
+  }
+  return [...byLabel.values()];
 }
