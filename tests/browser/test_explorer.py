@@ -483,6 +483,11 @@ def test_timeline_draws_the_dated_facts_with_citations_and_filters_by_organizati
     if not whole["pageDates"]:
         assert "does not date the page" in page.locator("#timeline-note").inner_text()
     screenshot(page, "explorer-timeline", widths=(1280,), full_page=False)
+    with page.expect_download() as svg:
+        page.click("#timeline-svg")
+    root = ET.parse(svg.value.path()).getroot()
+    assert len([g for g in root.iter("{http://www.w3.org/2000/svg}g") if g.get("class") == "timeline-row"]) == len(whole["items"])
+    assert any("timeline" in (t.text or "") for t in root.iter("{http://www.w3.org/2000/svg}text"))
     ovc = find(net, lambda n: "OVC" in n.alt_labels)
     page.select_option("#timeline-org", ovc.iri)
     narrowed = api("?" + urllib.parse.urlencode({"org": ovc.iri}))

@@ -49,11 +49,14 @@ LEGAL_KINDS = frozenset({"statute", "section"})
 _DATATYPES = ("http://www.w3.org/2001/XMLSchema#date", "http://www.w3.org/2001/XMLSchema#gYearMonth",
               "http://www.w3.org/2001/XMLSchema#gYear")
 
-_FACTS = """SELECT DISTINCT ?x ?p ?top ?d ?g WHERE {
+_FACTS = """SELECT DISTINCT ?x ?p ?top ?d ?g WHERE { {narrow}
   { VALUES ?p { %(tops)s } BIND(?p AS ?top) } UNION { VALUES ?top { %(tops)s } ?p rdfs:subPropertyOf+ ?top }
   GRAPH ?g { ?x ?p ?d }
   FILTER(isIRI(?x) && isLiteral(?d) && datatype(?d) IN (%(types)s))
+  FILTER NOT EXISTS { GRAPH ?_b { ?x a prov:Bundle } }      # a source's own date is not a fact about agencies
 }""" % {"tops": " ".join(f"<{p}>" for p in DATE_PROPERTIES), "types": ", ".join(f"<{t}>" for t in _DATATYPES)}
+# the sources a resource points to (a revision's revising graph): its citations when its own graph has none
+_BUNDLES_OF = """SELECT DISTINCT ?x ?g WHERE { {values} ?x ?p ?g . FILTER(isIRI(?g)) GRAPH ?_b { ?g a prov:Bundle } }"""
 # what a dated resource is (its most specific kinded class, else any labelled class) and is called
 _ABOUT = """SELECT ?x ?label ?kind ?type ?typeLabel WHERE { {values}
   OPTIONAL { ?x skos:prefLabel ?label FILTER(lang(?label) = "" || langMatches(lang(?label), "en")) }
@@ -68,6 +71,9 @@ _NAMES = """SELECT DISTINCT ?x ?p ?y ?kind ?label WHERE { {values}
   OPTIONAL { ?y skos:prefLabel ?label FILTER(lang(?label) = "" || langMatches(lang(?label), "en")) }
 }"""
 _UNDER = "SELECT DISTINCT ?x WHERE { ?x org:subOrganizationOf* <%s> }"
+# only the resources that are, or point to, the organization or something under it (read first)
+_NARROW = ("{ SELECT DISTINCT ?x WHERE { ?_o org:subOrganizationOf* <%s> . "
+           "{ BIND(?_o AS ?x) } UNION { ?x ?_q ?_o FILTER(isIRI(?x)) } } }")
 _PROPERTY_LABELS = """SELECT ?p ?label WHERE { {values}
   ?p rdfs:label ?label FILTER(lang(?label) = "" || langMatches(lang(?label), "en")) }"""
 
@@ -139,10 +145,12 @@ class Timeline:
 
 
 def extract_timeline(store, base_iri: str = DEFAULT_BASE, f: TimelineFilter | None = None) -> Timeline:
-    """Every dated fact of the store (union of its named graphs), grouped by resource, oldest first."""
+    """Every dated fact of the store (union of its named graphs), grouped by resource, oldest first; with an
+    organization, only the resources that are or name it or something under it are read."""
     facts: dict[str, dict[tuple[str, str], set[str]]] = {}
     tops: dict[str, str] = {}
-    for row in select(store, _FACTS, base_iri):
+    narrow = _NARROW % f.organization if f is not None and f.organization else ""
+    for row in select(store, _FACTS.replace("{narrow}", narrow), base_iri):
         x, p, d, g = row["x"].value, row["p"].value, row["d"].value, row["g"].value
         tops[p] = p if p in DATE_PROPERTIES else tops.get(p, row["top"].value)
         facts.setdefault(x, {}).setdefault((p, d), set()).add(g)
@@ -167,6 +175,10 @@ def extract_timeline(store, base_iri: str = DEFAULT_BASE, f: TimelineFilter | No
     plabels = {row["p"].value: row["label"].value for row in select(store, _PROPERTY_LABELS, base_iri, props)}
     graphs = {g for by in facts.values() for gs in by.values() for g in gs}
     cites = citations_of(store, base_iri, graphs)
+    pointed: dict[str, set[str]] = {}
+    for row in select(store, _BUNDLES_OF, base_iri, values):
+        pointed.setdefault(row["x"].value, set()).add(row["g"].value)
+    cites.update(citations_of(store, base_iri, {g for gs in pointed.values() for g in gs} - set(cites)))
 
     entries = []
     for x, by in facts.items():
@@ -174,6 +186,8 @@ def extract_timeline(store, base_iri: str = DEFAULT_BASE, f: TimelineFilter | No
         dated = sorted((DatedFact(p, _reading(p, tops), plabels.get(p, compact(p).split(":")[-1]), d,
                                   tuple(sorted(gs))) for (p, d), gs in by.items()), key=lambda t: date_key(t.date))
         used = sorted({g for t in dated for g in t.graphs})
+        if not any(cites[g].quote or cites[g].source for g in used):     # stated where nothing is quoted
+            used += sorted(pointed.get(x, set()) - set(used))
         entries.append(Entry(x, a.get("label", x.rsplit("/", 1)[-1]), a.get("kind"), a.get("typeLabel"), dated,
                              sorted(names[x].values(), key=lambda n: n["label"]), [cites[g] for g in used]))
     entries.sort(key=lambda e: (date_key(e.first), e.label))

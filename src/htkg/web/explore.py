@@ -146,9 +146,15 @@ def _statements(description) -> list[dict]:
 
 
 def _timeline():
-    """The release's dated facts (read once per worker), narrowed by ``org``."""
+    """The release's dated facts (read once per worker while the graph is within ``explore_max_nodes``),
+    narrowed by ``org``; a bigger graph answers only for an organization."""
     s = site()
     f = TimelineFilter.from_args(request.args)
+    if network() is None:
+        if not f.organization:
+            raise QueryParameterError("org", f"the graph has {node_count()} nodes, more than explore_max_nodes "
+                                             f"({s.settings.explore_max_nodes}): ask for one organization, org=<IRI>")
+        return extract_timeline(s.store, s.release.base_iri, f)
     whole = s.extras.get("timeline")
     if whole is None:
         whole = s.extras["timeline"] = extract_timeline(s.store, s.release.base_iri)

@@ -144,6 +144,10 @@ async function main() {
     return full.relations.filter((r) => used.has(r.id));
   }
 
+  function drawnOutside() {
+    return graph.cy.nodes('[origin = "outside"]').nonempty() || graph.cy.edges("[?outside]").nonempty();
+  }
+
   function drawnKinds() {
     const used = new Set(graph.cy.nodes().map((n) => n.data("kind")));
     return full.kinds.filter((k) => used.has(k));
@@ -182,7 +186,7 @@ async function main() {
     status.textContent = `Showing ${cy.nodes().length} nodes and ${cy.edges().length} relations` +
       (preset ? " — the agencies and how they are tied together." : ".") +
       (view.overview ? ` ${view.overview.message}` : "");
-    renderLegend($("legend"), drawnKinds(), drawnRelations());
+    renderLegend($("legend"), drawnKinds(), drawnRelations(), drawnOutside());
     if ($("caption")) $("caption").textContent = caption();
     renderTable();
     if (state.selected && cy.getElementById(state.selected).empty()) state.selected = null;
@@ -293,7 +297,7 @@ async function main() {
     if (!missing) return;
     await graph.addElements({ nodes: full.elements.nodes.filter((n) => nodeIds.includes(n.data.id)),
                               edges: full.elements.edges.filter((e) => edgeIds.includes(e.data.id)) });
-    renderLegend($("legend"), drawnKinds(), drawnRelations());
+    renderLegend($("legend"), drawnKinds(), drawnRelations(), drawnOutside());
   }
 
   function setEnd(end, id) {
@@ -393,7 +397,12 @@ async function main() {
     $("timeline-org").value = state.org;
     $("timeline-csv").href = `/api/timeline${q ? `${q}&` : "?"}format=csv`;
     $("timeline-json").href = `/api/timeline${q}`;
-    const data = await fetchJSON(`/api/timeline${q}`);
+    let data;
+    try { data = await fetchJSON(`/api/timeline${q}`); } catch (err) {
+      $("timeline-note").textContent = err.message;
+      $("timeline-chart").replaceChildren();
+      return;
+    }
     explorer.timeline = data;
     $("timeline-note").textContent = `${data.items.length} dated resources (${data.counts.facts} dated facts)` +
       (state.org ? ` naming ${labelOf(state.org)} or an office under it` : "") + ". Bars are periods (pale: no end " +
@@ -534,10 +543,24 @@ async function main() {
     a.remove();
     setTimeout(() => URL.revokeObjectURL(url), 10000);
   };
-  on("export-png", "click", async () => download(await figurePNG(graph, drawnKinds(), drawnRelations(), caption()), "htkg-graph.png"));
-  on("export-svg", "click", () => download(new Blob([figureSVG(graph, drawnKinds(), drawnRelations(), caption())],
+  on("export-png", "click", async () => download(await figurePNG(graph, drawnKinds(), drawnRelations(), caption(), drawnOutside()), "htkg-graph.png"));
+  on("export-svg", "click", () => download(new Blob([figureSVG(graph, drawnKinds(), drawnRelations(), caption(), drawnOutside())],
                                                     { type: "image/svg+xml" }), "htkg-graph.svg"));
-  explorer.figureSVG = () => figureSVG(graph, drawnKinds(), drawnRelations(), caption());
+  on("timeline-svg", "click", () => {
+    const chart = $("timeline-chart").querySelector("svg");
+    if (!chart) return;
+    const copy = chart.cloneNode(true);
+    copy.setAttribute("xmlns", "http://www.w3.org/2000/svg");
+    const h = Number(copy.getAttribute("height")), w = Number(copy.getAttribute("width"));
+    copy.setAttribute("height", h + 24);
+    copy.setAttribute("viewBox", `0 0 ${w} ${h + 24}`);
+    const text = document.createElementNS("http://www.w3.org/2000/svg", "text");
+    Object.entries({ x: 8, y: h + 16, fill: "#444", class: "caption" }).forEach(([k, v]) => text.setAttribute(k, v));
+    text.textContent = `htkg release ${meta.release} — timeline${state.org ? ` of ${labelOf(state.org)}` : ""} — ${location.href}`;
+    copy.append(text);
+    download(new Blob([new XMLSerializer().serializeToString(copy)], { type: "image/svg+xml" }), "htkg-timeline.svg");
+  });
+  explorer.figureSVG = () => figureSVG(graph, drawnKinds(), drawnRelations(), caption(), drawnOutside());
 
   // ---- search and keyboard ----------------------------------------------------------------------------
 

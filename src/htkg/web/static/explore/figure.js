@@ -1,15 +1,16 @@
 // figure.js — the exported picture: what is on screen, at print resolution, with its legend and a caption
 // naming the release and the filters. PNG is composed on a canvas, SVG as one document.
 
-import { kindStyle, legendRelations, relationStyle } from "./graph.js";
+import { OUTSIDE_NOTE, kindStyle, legendRelations, relationStyle } from "./graph.js";
 
 const DASH = { solid: [], dashed: [8, 5], dotted: [2, 4] };
 const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
 
 // Legend rows laid out for a given width (CSS pixels): [{type, x, y, label, …}], and the height used.
-function legendLayout(kinds, relations, width) {
+function legendLayout(kinds, relations, width, outside) {
   const items = [
     ...kinds.map((k) => ({ type: "kind", kind: k, label: k })),
+    ...(outside ? [{ type: "outside", label: OUTSIDE_NOTE }] : []),
     ...legendRelations(relations).map((r) => ({ type: "relation", label: r.label })),
   ];
   const rows = [];
@@ -34,11 +35,11 @@ function captionLines(caption, width) {
   return lines;
 }
 
-export async function figurePNG(graph, kinds, relations, caption, scale = 3) {
+export async function figurePNG(graph, kinds, relations, caption, outside = false, scale = 3) {
   const blob = await graph.png({ scale });
   const img = await createImageBitmap(blob);
   const width = img.width / scale;
-  const legend = legendLayout(kinds, relations, width);
+  const legend = legendLayout(kinds, relations, width, outside);
   const lines = captionLines(caption, width);
   const extra = legend.height + lines.length * 18 + 12;
   const canvas = document.createElement("canvas");
@@ -58,6 +59,12 @@ export async function figurePNG(graph, kinds, relations, caption, scale = 3) {
     if (r.type === "kind") {
       ctx.fillStyle = kindStyle(r.kind).color;
       ctx.fillRect(r.x, r.y - 6, 12, 12);
+    } else if (r.type === "outside") {
+      ctx.strokeStyle = "#333";
+      ctx.lineWidth = 1.5;
+      ctx.setLineDash([3, 2]);
+      ctx.strokeRect(r.x, r.y - 6, 12, 12);
+      ctx.setLineDash([]);
     } else {
       const st = relationStyle(r.label);
       ctx.strokeStyle = st.color;
@@ -67,19 +74,19 @@ export async function figurePNG(graph, kinds, relations, caption, scale = 3) {
       ctx.setLineDash([]);
     }
     ctx.fillStyle = "#1b1f24";
-    ctx.fillText(r.label, r.x + (r.type === "kind" ? 18 : 36), r.y);
+    ctx.fillText(r.label, r.x + (r.type === "relation" ? 36 : 18), r.y);
   }
   ctx.fillStyle = "#444";
   lines.forEach((l, i) => ctx.fillText(l, 12, legend.height + 10 + i * 18));
   return new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
 }
 
-export function figureSVG(graph, kinds, relations, caption) {
+export function figureSVG(graph, kinds, relations, caption, outside = false) {
   const NS = "http://www.w3.org/2000/svg";
   const inner = new DOMParser().parseFromString(graph.svg(), "image/svg+xml").documentElement;
   const width = parseFloat(inner.getAttribute("width")) || graph.cy.width();
   const height = parseFloat(inner.getAttribute("height")) || graph.cy.height();
-  const legend = legendLayout(kinds, relations, width);
+  const legend = legendLayout(kinds, relations, width, outside);
   const lines = captionLines(caption, width);
   const total = height + legend.height + lines.length * 18 + 12;
   const doc = document.implementation.createDocument(NS, "svg", null);
@@ -98,13 +105,16 @@ export function figureSVG(graph, kinds, relations, caption) {
   for (const r of legend.rows) {
     if (r.type === "kind") {
       g.append(attrs(doc.createElementNS(NS, "rect"), { x: r.x, y: r.y - 6, width: 12, height: 12, fill: kindStyle(r.kind).color }));
+    } else if (r.type === "outside") {
+      g.append(attrs(doc.createElementNS(NS, "rect"), { x: r.x, y: r.y - 6, width: 12, height: 12, fill: "none",
+        stroke: "#333", "stroke-dasharray": "3 2" }));
     } else {
       const st = relationStyle(r.label);
       g.append(attrs(doc.createElementNS(NS, "line"), { x1: r.x, y1: r.y, x2: r.x + 30, y2: r.y, stroke: st.color,
         "stroke-width": Math.max(2, st.width), "stroke-dasharray": (DASH[st.style] || []).join(" ") || "none",
         class: "legend-relation", "data-relation": r.label }));
     }
-    const t = attrs(doc.createElementNS(NS, "text"), { x: r.x + (r.type === "kind" ? 18 : 36), y: r.y + 4, fill: "#1b1f24" });
+    const t = attrs(doc.createElementNS(NS, "text"), { x: r.x + (r.type === "relation" ? 36 : 18), y: r.y + 4, fill: "#1b1f24" });
     t.textContent = r.label;
     g.append(t);
   }

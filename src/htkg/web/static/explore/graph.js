@@ -22,7 +22,7 @@
 //   g.showPath(nodeIds, edgeIds)        // highlight a chain (other elements faded) and zoom to it
 //   g.clearPath()
 //   g.png(options) -> Promise<Blob>     g.svg(options) -> string (a standalone SVG document)
-//   renderLegend(element, kinds, relations)   // kinds: ["unit", …]; relations: [{id, label}, …]
+//   renderLegend(element, kinds, relations, outside)   // kinds: ["unit", …]; relations: [{id, label}, …]
 //
 // Elements are Cytoscape JSON as served by /api/graph: node data {id, label, kind, …}; edge data
 // {id, source, target, relation (compact IRI), label (relation label), outside (bool)}.
@@ -96,7 +96,7 @@ function layoutOptions(name) {
              numIter: 2000, fit: false, padding: 20, nodeDimensionsIncludeLabels: true };
   }
   // ranks run top to bottom over helper edges: a whole above its parts, a funder above what it funds
-  return { name: "dagre", rankDir: "TB", nodeSep: 4, rankSep: 52, edgeSep: 8, animate: false, fit: false,
+  return { name: "dagre", rankDir: "TB", nodeSep: 4, rankSep: 44, edgeSep: 8, animate: false, fit: false,
            padding: 20, nodeDimensionsIncludeLabels: true,
            edgeWeight: (e) => (e.data("root") ? 20 : 1) };
 }
@@ -149,9 +149,84 @@ export function createGraph(container, elements, options = {}) {
         eles = cy.nodes().union(helpers);
       }
       const layout = eles.layout(layoutOptions(layoutName));
-      layout.one("layoutstop", () => { cy.remove(helpers); api.legible(); resolve(); });
+      layout.one("layoutstop", () => {
+        cy.remove(helpers);
+        if (layoutName === "dagre") wrapRanks();
+        api.legible();
+        resolve();
+      });
       layout.run();
     });
+  }
+
+  // Fit the hierarchy to the canvas width at the legible zoom without shrinking its labels: a rank spread
+  // wider than that has its gaps narrowed (order kept); a rank whose labels alone are wider is cut into rows
+  // (in order, each centred) and what is below moves down; then every rank is shifted inside the width.
+  function wrapRanks() {
+    const gap = 8, rowGap = 14;
+    const maxWidth = Math.max(200, cy.width() / (MIN_LABEL_PX / LABEL_PX) - 40);
+    const ranks = new Map();
+    cy.nodes().forEach((n) => {
+      const y = Math.round(n.position("y"));
+      if (!ranks.has(y)) ranks.set(y, []);
+      ranks.get(y).push(n);
+    });
+    const dimsOf = (n) => { const bb = n.boundingBox({ includeLabels: true }); return { n, w: bb.w, h: bb.h, dy: n.position("y") - bb.y1 }; };
+    const all = cy.nodes().boundingBox({ includeLabels: true });
+    const cx = (all.x1 + all.x2) / 2;
+    let shift = 0;
+    for (const y of [...ranks.keys()].sort((a, b) => a - b)) {
+      const dims = ranks.get(y).sort((a, b) => a.position("x") - b.position("x")).map(dimsOf);
+      const total = dims.reduce((sum, d) => sum + d.w + gap, -gap);
+      const left = dims[0].n.position("x") - dims[0].w / 2;
+      const last = dims[dims.length - 1];
+      const span = last.n.position("x") + last.w / 2 - left;
+      if (total <= maxWidth) {
+        let x = left;
+        const f = span > maxWidth ? (maxWidth - total) / Math.max(1, span - total) : 1;
+        dims.forEach((d, i) => {
+          if (i) {
+            const prev = dims[i - 1];
+            const free = (d.n.position("x") - d.w / 2) - (prev.x0 + prev.w / 2) - gap;
+            x += prev.w / 2 + gap + Math.max(0, free) * f + d.w / 2;
+          } else x += d.w / 2;
+          d.x0 = d.n.position("x");
+          d.n.position({ x, y: d.n.position("y") + shift });
+        });
+        continue;
+      }
+      const chunks = [];
+      let current = [], width = -gap;
+      for (const d of dims) {
+        if (current.length && width + gap + d.w > maxWidth) { chunks.push(current); current = []; width = -gap; }
+        current.push(d);
+        width += gap + d.w;
+      }
+      chunks.push(current);
+      let top = y + shift - Math.max(...dims.map((d) => d.dy));
+      const mid = (left + span / 2);
+      chunks.forEach((chunk, i) => {
+        const w = chunk.reduce((sum, d) => sum + d.w + gap, -gap);
+        const h = Math.max(...chunk.map((d) => d.h));
+        const dy = Math.max(...chunk.map((d) => d.dy));
+        let x = mid - w / 2;
+        for (const d of chunk) { d.n.position({ x: x + d.w / 2, y: top + dy }); x += d.w + gap; }
+        if (i < chunks.length - 1) { top += h + rowGap; shift += h + rowGap; }
+      });
+    }
+    // every row inside [cx - maxWidth/2, cx + maxWidth/2]
+    const rows = new Map();
+    cy.nodes().forEach((n) => {
+      const y = Math.round(n.position("y"));
+      if (!rows.has(y)) rows.set(y, cy.collection());
+      rows.set(y, rows.get(y).union(n));
+    });
+    for (const row of rows.values()) {
+      const bb = row.boundingBox({ includeLabels: true });
+      const lo = cx - maxWidth / 2, hi = cx + maxWidth / 2;
+      const dx = bb.x1 < lo ? Math.min(lo - bb.x1, Math.max(0, hi - bb.x2)) : bb.x2 > hi ? -Math.min(bb.x2 - hi, Math.max(0, bb.x1 - lo)) : 0;
+      if (dx) row.positions((n) => ({ x: n.position("x") + dx, y: n.position("y") }));
+    }
   }
 
   const api = {
@@ -219,7 +294,8 @@ export function createGraph(container, elements, options = {}) {
 }
 
 // A legend of the kinds and relations (one entry per relation label), built with DOM nodes.
-export function renderLegend(element, kinds, relations) {
+// `outside`: some drawn node is known only from sources outside the page (drawn with a dashed outline).
+export function renderLegend(element, kinds, relations, outside = false) {
   element.replaceChildren();
   const kindList = document.createElement("ul");
   kindList.className = "legend-kinds";
@@ -230,6 +306,14 @@ export function renderLegend(element, kinds, relations) {
     swatch.style.backgroundColor = kindStyle(kind).color;
     swatch.setAttribute("aria-hidden", "true");
     li.append(swatch, document.createTextNode(kind));
+    kindList.append(li);
+  }
+  if (outside) {
+    const li = document.createElement("li");
+    const swatch = document.createElement("span");
+    swatch.className = "swatch outside";
+    swatch.setAttribute("aria-hidden", "true");
+    li.append(swatch, document.createTextNode(OUTSIDE_NOTE));
     kindList.append(li);
   }
   const relList = document.createElement("ul");
@@ -248,6 +332,8 @@ export function renderLegend(element, kinds, relations) {
   }
   element.append(kindList, relList);
 }
+
+export const OUTSIDE_NOTE = "dashed outline: known only from outside the page; pale line: a relation known so";
 
 // Relations grouped by label: [{label, ids: [compact names]}], in first-seen order.
 export function legendRelations(relations) {
