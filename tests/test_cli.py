@@ -154,3 +154,43 @@ def test_another_base_iri_rebases_data_queries_and_shapes(tmp_path, release_dir)
         rq = rebased.queries[name]
         rows_r = rq.execute(store_r, {p.name: p.example for p in rq.params if p.example}).rows
         assert len(rows_r) == len(rows_d), name
+
+
+def test_query_answers_as_the_site_on_another_base(tmp_path):
+    """Regression: `htkg query --name` read the checkout's named queries (default base) and opened its own
+    store, so on a release built with --base-iri https://example.org/kg/ entities-by-kind printed only a
+    header while /api/queries/entities-by-kind answered 12 rows. It now takes the release's queries
+    through open_store, as the site does: every named query gives the API's answer."""
+    import pyoxigraph as ox
+    from rdflib import Graph
+    from rdflib.compare import isomorphic
+    from htkg.config import Settings
+    from htkg.dataset.release import open_release
+    from htkg.web import create_app
+    out = tmp_path / "release"
+    assert run("build", "--root", ROOT, "--out", out, "--base-iri", "https://example.org/kg/").exit_code == 0
+    release = open_release(out)
+    client = create_app(Settings(release_dir=str(out))).test_client()
+    checked = 0
+    for name, q in release.queries.items():
+        params = {p.name: p.example for p in q.params if p.example}
+        graph = q.form in ("CONSTRUCT", "DESCRIBE")
+        fmt = "ntriples" if graph else "json"
+        cli_out = run("query", "--name", name, "--release", out, "--format", fmt,
+                      *[a for k, v in params.items() for a in ("--param", f"{k}={v}")])
+        assert cli_out.exit_code == 0, cli_out.output
+        api = client.get(f"/api/queries/{name}", query_string={**params, "format": fmt})
+        assert api.status_code == 200, api.get_data(as_text=True)
+        if graph:
+            assert isomorphic(Graph().parse(data=cli_out.output, format="nt"),
+                              Graph().parse(data=api.get_data(as_text=True), format="nt")), name
+        else:
+            def rows(body: bytes):
+                result = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+                return sorted(sorted((v.value, str(s[v])) for v in result.variables if s[v] is not None)
+                              for s in result)
+            assert rows(cli_out.stdout_bytes) == rows(api.get_data()), name
+        checked += 1
+    assert checked == len(release.queries) >= 10
+    entities = run("query", "--name", "entities-by-kind", "--release", out)
+    assert "0 row(s)" not in entities.output and "12 row(s)" in entities.output

@@ -113,48 +113,59 @@ def _warn_placeholders(placeholders: list[dict]) -> None:
 
 @cli.command()
 @click.argument("sparql", required=False)
-@click.option("--name", help="Run the named query queries/NAME.rq instead.")
+@click.option("--name", help="Run the release's named query NAME instead (its queries/NAME.rq).")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="A named query's parameter (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json", "xml", "turtle", "ntriples", "jsonld"]),
               default="table", show_default=True)
 @release_option
 @root_option
 def query(sparql: str | None, name: str | None, params: tuple[str, ...], fmt: str, release_dir: Path | None, root: Path):
-    """Run SPARQL over the release's embedded store (default graph = union of named graphs).
+    """Run SPARQL over the release, in the store the settings name (default graph = union of its graphs).
 
-    Without a built release (``htkg build``), the curated files are compiled in memory first.
+    The same store, named queries and base IRI as ``htkg serve``: the answers are the site's. Without
+    a built release (``htkg build``), one is built from the curated files into a temporary folder first.
     """
-    from .dataset.queries import load_queries
+    from .store.factory import open_store
     if bool(sparql) == bool(name):
         raise click.UsageError("give either a SPARQL query or --name NAME")
-    with _errors():
-        store = _local_store(root, release_dir)
-        bindings = {}
-        if name:
-            queries = load_queries(root / "queries")
-            if name not in queries:
-                raise click.UsageError(f"no named query {name!r}; known: {', '.join(queries) or 'none'}")
-            pairs = {}
-            for p in params:
-                if "=" not in p:
-                    raise click.UsageError(f"--param expects NAME=VALUE, got {p!r}")
-                k, v = p.split("=", 1)
-                pairs[k] = v
-            nq = queries[name]
-            sparql = nq.sparql
-            bindings = nq.bind(pairs)
-        result = store.query(sparql, bindings=bindings)
+    with _errors(), _release(root, release_dir) as (release, settings):
+        store = open_store(settings, release)
+        try:
+            bindings = {}
+            if name:
+                if name not in release.queries:
+                    raise click.UsageError(f"no named query {name!r}; known: {', '.join(release.queries) or 'none'}")
+                pairs = {}
+                for p in params:
+                    if "=" not in p:
+                        raise click.UsageError(f"--param expects NAME=VALUE, got {p!r}")
+                    k, v = p.split("=", 1)
+                    pairs[k] = v
+                nq = release.queries[name]
+                sparql = nq.sparql
+                bindings = nq.bind(pairs)
+            result = store.query(sparql, bindings=bindings)
+        finally:
+            store.close()
     _print_result(result, fmt)
 
 
-def _local_store(root: Path, release_dir: Path | None):
-    from .dataset.release import open_release
-    from .store.oxigraph import OxigraphStore
-    path = release_dir or Path(Settings.load().release_dir)
-    if (path / "manifest.json").exists():
-        return open_release(path).open_store()
-    from .compiler.compile import compile_project
-    return OxigraphStore(compile_project(root))
+@contextmanager
+def _release(root: Path, release_dir: Path | None):
+    """``(release, settings)``: the built release at ``release_dir`` (or the setting), else one built
+    from the project at ``root`` into a temporary folder, removed afterwards."""
+    from .dataset.release import MANIFEST, open_release
+    settings = Settings.load({"release_dir": str(release_dir) if release_dir else None})
+    path = Path(settings.release_dir)
+    if (path / MANIFEST).exists():
+        yield open_release(path), settings
+        return
+    import tempfile
+    from .compiler.pipeline import build_release
+    click.echo(f"no release at {path}: building one from {root} in a temporary folder", err=True)
+    with tempfile.TemporaryDirectory(prefix="htkg-query-") as tmp:
+        built, _ = build_release(root, Path(tmp) / "release", settings=settings)
+        yield open_release(built.path), settings.replace(release_dir=str(built.path))
 
 
 def _print_result(result, fmt: str) -> None:
@@ -195,16 +206,8 @@ def _short(iri: str, prefixes: dict) -> str:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def stats(release_dir: Path | None, root: Path, fmt: str):
     """Triples, entities per class, relations per property, triples per named graph."""
-    from .dataset.release import open_release
-    with _errors():
-        path = release_dir or Path(Settings.load().release_dir)
-        if (path / "manifest.json").exists():
-            st = open_release(path).statistics
-        else:
-            import tempfile
-            from .compiler.pipeline import build_release
-            with tempfile.TemporaryDirectory(prefix="htkg-stats-") as tmp:   # the statistics of a build
-                st = build_release(root, Path(tmp) / "release")[0].manifest["statistics"]
+    with _errors(), _release(root, release_dir) as (release, _settings):
+        st = release.statistics
     if fmt == "json":
         click.echo(json.dumps(st, indent=2))
         return
@@ -231,6 +234,7 @@ def _settings_options(names):
 
 
 SERVE_SETTINGS = ("release_dir", "base_iri", "host", "port", "workers", "store_path", "store_url", "store_timeout",
+                  "store_transport", "store_user",
                   "query_timeout", "query_memory_mb", "max_concurrent_queries", "max_body_bytes", "max_query_chars",
                   "html_row_limit", "explore_max_nodes", "trust_proxy", "cors_origin", "cache_max_age", "log_level")
 
@@ -251,18 +255,20 @@ def _network(root: Path, release_dir: Path | None, filters: tuple[str, ...]):
     """The release's (or the curated files') relation network, filtered by ``KEY=VALUE`` pairs."""
     from .dataset.network import GraphFilter
     from .dataset.network_extract import extract_network
-    from .dataset.release import open_release
-    from .iris import DEFAULT_BASE
+    from .store.factory import open_store
     args: dict[str, list[str]] = {}
     for pair in filters:
         key, sep, value = pair.partition("=")
         if not sep or key not in ("relation", "kind", "department", "outside"):
             raise click.UsageError(f"--filter expects relation=…, kind=…, department=IRI or outside=hide; got {pair!r}")
         args.setdefault(key, []).append(value)
-    path = release_dir or Path(Settings.load().release_dir)
-    base = open_release(path).base_iri if (path / "manifest.json").exists() else DEFAULT_BASE
     wanted = GraphFilter.from_args({k: v if k in ("relation", "kind") else v[-1] for k, v in args.items()})
-    return extract_network(_local_store(root, release_dir), base).filter(wanted), base
+    with _release(root, release_dir) as (release, settings):
+        store = open_store(settings, release)
+        try:
+            return extract_network(store, release.base_iri).filter(wanted), release.base_iri
+        finally:
+            store.close()
 
 
 def _write(data: bytes, out: Path | None) -> None:

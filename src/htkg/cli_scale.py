@@ -79,7 +79,8 @@ def register(cli: click.Group, errors, help_of: dict[str, str]) -> None:
     @cli.command()
     @click.option("--to", "gsp_url", required=True, metavar="URL",
                   help="Graph Store HTTP Protocol endpoint of the store (Oxigraph: http://HOST:7878/store, "
-                       "Fuseki: http://HOST:3030/DATASET/data).")
+                       "Fuseki: http://HOST:3030/DATASET/data, Virtuoso: http://HOST:8890/sparql-graph-crud "
+                       "or, with credentials, /sparql-graph-crud-auth).")
     @click.option("--query-url", default=None, help="SPARQL query endpoint (default: derived from --to).")
     @click.option("--update-url", default=None, help="SPARQL update endpoint (default: derived from --to).")
     @click.option("--release", "release_dir", type=click.Path(path_type=Path), default=None, help=help_of["release_dir"])
@@ -91,16 +92,20 @@ def register(cli: click.Group, errors, help_of: dict[str, str]) -> None:
         """Load a built release into a SPARQL 1.1 store, one named graph at a time, then switch atomically.
 
         Each graph is PUT under a staging name, then one SPARQL Update moves them all onto their real
-        names and drops the previous release's leftovers, so readers never see a half-loaded release.
+        names and drops the previous release's leftovers, so readers never see a half-loaded release;
+        the switch is verified graph by graph. Credentials (Basic or Digest): HTKG_STORE_USER and
+        HTKG_STORE_PASSWORD, or the host's entry in ~/.netrc — never on the command line.
         """
         from .dataset.release import open_release
         from .store.publish import StoreEndpoints, publish_release
+        from .store.remote import credentials_for
         with errors():
             settings = Settings.load({"release_dir": str(release_dir) if release_dir else None})
             release = open_release(settings.release_dir)
             endpoints = StoreEndpoints.from_url(gsp_url, query_url, update_url)
+            credentials = credentials_for(gsp_url, settings.store_user, settings.store_password)
             with _bar("publish", len(release.statistics.get("graphs", {})) or None) as update:
-                result = publish_release(release, endpoints, timeout=timeout, retries=retries,
+                result = publish_release(release, endpoints, timeout=timeout, retries=retries, credentials=credentials,
                                          progress=lambda done, total, graph: update(done, total, graph[-50:]))
         click.echo(f"published release {result.version} to {gsp_url}: {result.graphs} graphs, "
                    f"{result.triples} triples, {len(result.dropped)} old graph(s) dropped "

@@ -30,6 +30,7 @@ class Setting:
     type: Callable[[str], Any]
     default: Any
     help: str
+    command_line: bool = True   # False: never a flag (a secret would show in the process list and history)
 
     @property
     def env(self) -> str:
@@ -63,7 +64,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("workers", int, 2, "Number of server worker processes (gunicorn)."),
     Setting("store_path", _opt_str, None, "Directory of an on-disk pyoxigraph store to serve (opened read-only); default: in memory."),
     Setting("store_url", _opt_str, None, "URL of a remote SPARQL 1.1 query endpoint to serve from, instead of the embedded store."),
-    Setting("store_timeout", float, 30.0, "Seconds to wait for a remote store before answering 503."),
+    Setting("store_timeout", float, 30.0, "Seconds to wait for a remote store before answering 503, and for its start-up check."),
+    Setting("store_transport", str, "form", "How queries go to a remote store: form (POST form, every store answers it), get, or direct (POST application/sparql-query; Virtuoso 7.2 never answers it)."),
+    Setting("store_user", _opt_str, None, "User name for a remote store that asks for credentials (HTTP Basic or Digest), for serve and publish; without it, the host's entry in ~/.netrc."),
+    Setting("store_password", _opt_str, None, "Password of store_user: from the environment or the config file only, never a command-line flag.", command_line=False),
     Setting("query_timeout", float, 10.0, "Longest a SPARQL query may run, in seconds; a client may ask for less, never more."),
     Setting("query_memory_mb", int, 2048, "Memory a query worker process may use, in MiB, before it is stopped."),
     Setting("max_concurrent_queries", int, 4, "Queries evaluated at once per server worker; more get 503."),
@@ -91,7 +95,8 @@ def settings_table() -> str:
     for s in SETTINGS:
         default = "(none)" if s.default is None else f"`{s.default}`"
         text = s.help.replace("|", "\\|")
-        rows.append(f"| `{s.name}` | `{s.flag}` | `{s.env}` | {default} | {text} |")
+        flag = f"`{s.flag}`" if s.command_line else "(none)"
+        rows.append(f"| `{s.name}` | {flag} | `{s.env}` | {default} | {text} |")
     return "\n".join(rows) + "\n"
 
 
@@ -105,6 +110,9 @@ class Settings:
     store_path: str | None = None
     store_url: str | None = None
     store_timeout: float = _BY_NAME["store_timeout"].default
+    store_transport: str = _BY_NAME["store_transport"].default
+    store_user: str | None = None
+    store_password: str | None = field(default=None, repr=False)
     query_timeout: float = _BY_NAME["query_timeout"].default
     query_memory_mb: int = _BY_NAME["query_memory_mb"].default
     max_concurrent_queries: int = _BY_NAME["max_concurrent_queries"].default
@@ -133,6 +141,9 @@ class Settings:
                 raise ConfigError(name, f"must be at least 1, got {getattr(self, name)}")
         if self.query_timeout <= 0:
             raise ConfigError("query_timeout", "must be more than 0 seconds")
+        if self.store_transport not in ("form", "get", "direct"):
+            raise ConfigError("store_transport", f"unknown transport {self.store_transport!r}",
+                              hint="one of form, get, direct")
 
     @classmethod
     def load(cls, overrides: Mapping[str, Any] | None = None, *, file: str | Path | None = None,
@@ -153,6 +164,9 @@ class Settings:
                 values[s.name] = _coerce(s.name, env[s.env], f"from ${s.env}")
         for key, raw in (overrides or {}).items():
             if raw is not None:
+                if key in _BY_NAME and not _BY_NAME[key].command_line:
+                    raise ConfigError(key, "is never given on the command line",
+                                      hint=f"set {_BY_NAME[key].env} or put it in the config file")
                 values[key] = _coerce(key, raw, "from the command line")
         return cls(**values)
 

@@ -123,9 +123,10 @@ class QueryRefused(QueryError):
 class QueryTimeout(QueryError):
     status = 503
 
-    def __init__(self, seconds: float):
+    def __init__(self, seconds: float, where: str | None = None):
         self.seconds = seconds
-        super().__init__(f"the query ran past the time limit of {seconds:g} s and was stopped",
+        super().__init__(f"the query ran past the time limit of {seconds:g} s and was stopped"
+                         + (f" ({where})" if where else ""),
                          hint="make the query more selective (LIMIT, tighter patterns)")
 
 

@@ -111,3 +111,15 @@ def oxigraph_server(tmp_path_factory, release_dir):
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def virtuoso_server(tmp_path_factory, release_dir):
+    """One private Virtuoso instance per test session, holding the curated release (``htkg publish``)."""
+    from virtuoso import VirtuosoServer
+    server = VirtuosoServer(tmp_path_factory.mktemp("virtuoso")).start()
+    try:
+        publish(release_dir, server)
+        yield server
+    finally:
+        server.stop()

@@ -48,7 +48,7 @@ def _publish(release_dir, server):
 def test_publish_is_atomic_for_readers(release_dir, tmp_path, new_server):
     server = new_server().start()
     assert _publish(release_dir, server).exit_code == 0
-    store = RemoteStore(server.query_url, timeout=10, graphs_ttl=0)
+    store = RemoteStore(server.query_url, timeout=10)
     base = open_release(release_dir).base_iri
     old = _graph_counts(store, base)
     other = _second_release(release_dir, tmp_path)
@@ -96,7 +96,7 @@ def test_remote_store_recovers_after_the_server_restarts(release_dir, tmp_path, 
     location = tmp_path / "db"
     server = new_server(location).start()
     assert _publish(release_dir, server).exit_code == 0
-    store = RemoteStore(server.query_url, timeout=5, graphs_ttl=0)
+    store = RemoteStore(server.query_url, timeout=5)
     before = len(store)
     server.stop()
     with pytest.raises(StoreUnavailable):

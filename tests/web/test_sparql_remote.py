@@ -38,7 +38,8 @@ def remote(tmp_path_factory, release_dir):
 @pytest.fixture(scope="module")
 def remote_client(remote, release_dir):
     app = create_app(Settings(release_dir=str(release_dir), store_url=remote.query_url))
-    assert not hasattr(app.extensions["htkg"].store, "query_serialized")  # not the embedded executor
+    from htkg.store.remote import RemoteStore
+    assert isinstance(app.extensions["htkg"].store, RemoteStore)   # not the embedded executor
     return app.test_client()
 
 

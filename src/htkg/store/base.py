@@ -1,20 +1,33 @@
-"""The Store protocol and the backend-neutral query result."""
+"""The Store protocol, the backend-neutral query result and the one answer type every backend streams."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass, field
-from typing import IO, Iterable, Mapping, Protocol, runtime_checkable
+from typing import IO, Iterable, Iterator, Mapping, Protocol, runtime_checkable
 
 import pyoxigraph as ox
 
 from ..formats import Format
 
-__all__ = ["Store", "QueryResult", "Term", "term_json", "term_from_json", "serialize_triples", "CHUNK_BYTES"]
+__all__ = ["Store", "QueryResult", "Answer", "AnswerStream", "Term", "term_json", "term_from_json",
+           "serialize_triples", "time_limit", "CHUNK_BYTES"]
 
 CHUNK_BYTES = 64 * 1024   # a streamed answer goes to the client in pieces of this size, from any store
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
+
+
+def time_limit(requested: float | None, ceiling: float) -> float:
+    """The time limit of one request: a client may lower the server's ``ceiling``, never raise it.
+
+    >>> time_limit(0.5, 10), time_limit(600, 10), time_limit(None, 10), time_limit(0, 10)
+    (0.5, 10, 10, 10)
+    """
+    if requested is None or requested <= 0:
+        return ceiling
+    return min(requested, ceiling)
 
 
 @dataclass
@@ -50,6 +63,49 @@ class QueryResult:
     def simple_rows(self) -> list[dict[str, str]]:
         """Rows as plain strings (IRIs and lexical forms), for tests and the CLI table."""
         return [{k: v.value for k, v in row.items()} for row in self.rows]
+
+
+class AnswerStream(Protocol):
+    """The rest of a large answer: iterate it for chunks of bytes; ``close()`` when not read to the end
+    (the store stops working on it). Iterating raises :class:`~htkg.errors.QueryTimeout` when the time
+    limit passes mid-answer and :class:`~htkg.errors.StoreUnavailable` or
+    :class:`~htkg.errors.StoreError` when the store fails: the answer is then incomplete."""
+
+    def __iter__(self) -> Iterator[bytes]: ...
+
+    def __next__(self) -> bytes: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A query's answer as bytes in a negotiated format, from any store.
+
+    ``form`` is ``"select"``, ``"ask"`` or ``"graph"``; ``format`` is None when none of the formats
+    asked for fits the form (the caller answers 406). ``body`` is the whole answer, or when ``stream``
+    is set its first chunk: iterate ``stream`` for the rest (and close it when not read to the end).
+    ``truncated``: the store cut the answer at this many rows without an error (Virtuoso's
+    ``ResultSetMaxRows``); the answer is incomplete and the client must be told.
+    """
+
+    form: str
+    format: Format | None
+    body: bytes
+    stream: AnswerStream | None = None
+    truncated: int | None = None
+    more: bool | None = None     # a page: whether rows follow it
+
+    def read(self) -> bytes:
+        """The whole body (reads the stream to its end: for answers known to be small)."""
+        if self.stream is None:
+            return self.body
+        with contextlib.closing(self.stream):
+            return self.body + b"".join(self.stream)
+
+    def close(self) -> None:
+        if self.stream is not None:
+            self.stream.close()
 
 
 def term_json(term: Term) -> dict:
@@ -94,18 +150,38 @@ def serialize_triples(triples, fmt: Format, prefixes: Mapping[str, str] | None =
 
 @runtime_checkable
 class Store(Protocol):
-    """What the rest of htkg needs of a store: a few methods, one contract test suite."""
+    """What the rest of htkg calls on a store — every backend, one contract suite (tests/store).
+
+    Backends: :class:`~htkg.store.oxigraph.OxigraphStore` (embedded, in memory or on disk),
+    :class:`~htkg.store.executor.QueryExecutor` (the embedded store behind killable query processes)
+    and :class:`~htkg.store.remote.RemoteStore` (a SPARQL 1.1 endpoint). Get one from
+    :func:`~htkg.store.factory.open_store`.
+    """
+
+    timeout: float   # the longest a query may run, in seconds; a caller may ask for less (time_limit)
 
     def query(self, sparql: str, *, bindings: Mapping[str, Term] | None = None,
               default_graphs: Iterable[str] | None = None, named_graphs: Iterable[str] | None = None,
               timeout: float | None = None) -> QueryResult:
-        """Evaluate a SPARQL query over the union default graph (or the given dataset)."""
+        """Evaluate a SPARQL query over the release's graphs (their union as default graph), or the given dataset."""
+
+    def query_page(self, sparql: str, *, offset: int, limit: int, bindings: Mapping[str, Term] | None = None,
+                   timeout: float | None = None) -> tuple[QueryResult, bool]:
+        """Rows ``offset`` to ``offset + limit`` of a SELECT (triples of a graph query), and whether more
+        follow, reading no more of the answer than that needs."""
+
+    def answer(self, sparql: str, *, result_format: Format | None, graph_format: Format | None,
+               bindings: Mapping[str, Term] | None = None, default_graphs: Iterable[str] | None = None,
+               named_graphs: Iterable[str] | None = None, timeout: float | None = None,
+               prefixes: Mapping[str, str] | None = None, check: bool = False,
+               base_iri: str | None = None) -> Answer:
+        """The answer as bytes: ``result_format`` for SELECT/ASK, ``graph_format`` for CONSTRUCT/DESCRIBE,
+        streamed when large. ``check``: an outside query, which must pass the read-only policy
+        (:mod:`htkg.store.policy`) against this store's graphs before anything is evaluated.
+        ``base_iri``: what relative IRIs of a query without BASE resolve against (the endpoint's address)."""
 
     def graphs(self) -> dict[str, int]:
-        """Named graph IRI → number of triples."""
-
-    def __len__(self) -> int:
-        """Number of quads."""
+        """The release's named graph IRIs → number of triples."""
 
     def close(self) -> None:
-        ...
+        """Let go of the store (query processes, connections)."""

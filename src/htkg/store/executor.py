@@ -8,19 +8,18 @@ is killed and a fresh one takes its place; a child that dies answers a clear err
 worker itself never runs a query.
 
 Results stream: the child serializes as the engine produces solutions and sends the bytes in chunks
-of :data:`CHUNK_BYTES`. An answer that fits in the first chunk comes back whole (:attr:`Answer.body`);
-a larger one comes back as its first chunk and an :class:`AnswerStream` of the rest, which holds the
+of :data:`CHUNK_BYTES`. An answer that fits in the first chunk comes back whole (``Answer.body``);
+a larger one comes back as its first chunk and a :class:`ProcessStream` of the rest, which holds the
 child (and its concurrency slot) until it is read to the end or closed. The time limit covers the
 whole answer: when it passes mid-stream the child is killed and the stream raises, so the server
 cuts the connection without the final chunk. Closing a stream early (the client went away) tells the
 child to stop and takes it back into the pool once it has (or kills it if it does not, within a
 second).
 
-:class:`QueryExecutor` implements the :class:`~htkg.store.base.Store` protocol (``query()`` returns a
-:class:`~htkg.store.base.QueryResult`, with the time limit), so every page that queries through
-``site().store`` gets the same protection; the endpoint uses :meth:`QueryExecutor.query_serialized`
-to get the bytes of the negotiated format straight from the child, after the read-only policy
-(:mod:`htkg.store.policy`) has been applied there too.
+:class:`QueryExecutor` implements the :class:`~htkg.store.base.Store` protocol, so every page that
+queries through ``site().store`` gets the same protection; :meth:`QueryExecutor.answer` gives the
+bytes of the negotiated format straight from the child, after the read-only policy
+(:mod:`htkg.store.policy`) has been applied there.
 """
 
 from __future__ import annotations
@@ -33,16 +32,15 @@ import signal
 import sys
 import threading
 import time
-from dataclasses import dataclass
 from typing import Iterable, Mapping
 
 import pyoxigraph as ox
 
 from ..errors import QueryError, QueryRefused, QuerySyntaxError, QueryTimeout, QueryTooBusy, StoreError
 from ..formats import Format, by_name
-from .base import CHUNK_BYTES, QueryResult, Term
+from .base import CHUNK_BYTES, Answer, QueryResult, Term, time_limit
 
-__all__ = ["QueryExecutor", "Answer", "AnswerStream", "QueryCrashed", "CHUNK_BYTES"]
+__all__ = ["QueryExecutor", "ProcessStream", "QueryCrashed"]
 
 log = logging.getLogger("htkg.store.executor")
 
@@ -62,28 +60,6 @@ class QueryCrashed(QueryError):
         super().__init__(f"the query engine stopped abnormally on this query ({how}) and was restarted",
                          hint=f"queries that nest very deeply or need more than {memory_mb} MiB do this; "
                               "simplify the query")
-
-
-@dataclass(frozen=True)
-class Answer:
-    """What the child sends back: the query form, the format used (None: no format fits), the bytes.
-
-    ``body`` is the whole answer, or when ``stream`` is set its first chunk: iterate ``stream`` for
-    the rest (and close it when not read to the end).
-    """
-
-    form: str
-    format: Format | None
-    body: bytes
-    stream: "AnswerStream | None" = None
-    more: bool | None = None     # a page (``query_page``): whether rows follow it
-
-    def read(self) -> bytes:
-        """The whole body (reads the stream to its end: for answers known to be small)."""
-        if self.stream is None:
-            return self.body
-        with contextlib.closing(self.stream):
-            return self.body + b"".join(self.stream)
 
 
 class _Cancelled(Exception):
@@ -191,41 +167,16 @@ def _report(conn, exc: Exception) -> None:
 
 
 def _answer(conn, store, graphs, *, text, bindings, default_graphs, named_graphs, result_format,
-            graph_format, check, prefixes, page) -> None:
+            graph_format, check, prefixes, page, base_iri) -> None:
     """Evaluate, then serialize into the pipe as the engine produces (``page``: only rows offset…offset+limit)."""
-    from .bind import inject_values
-    from .oxigraph import run_query
-    from .policy import check_query
-    own_dataset = False
-    if check:
-        checked = check_query(text, graphs)
-        # the protocol's dataset wins over the query's (SPARQL 1.1 Protocol §2.1.4)
-        own_dataset = bool(checked.from_default or checked.from_named) and \
-            default_graphs is None and named_graphs is None
-    if own_dataset:
-        # FROM / FROM NAMED in the query: its own dataset, checked above to be the store's graphs
-        try:
-            result = store.store.query(inject_values(text, bindings) if bindings else text)
-        except SyntaxError as exc:
-            from .oxigraph import syntax_error
-            raise syntax_error(exc, text) from None
-    else:
-        result = run_query(store.store, text, bindings=bindings, default_graphs=default_graphs,
-                           named_graphs=named_graphs, raw=True)
-    if isinstance(result, ox.QueryTriples):
-        form = "graph"
-        fmt = by_name(graph_format) if graph_format else None
-    else:
-        form = "ask" if isinstance(result, ox.QueryBoolean) else "select"
-        fmt = by_name(result_format) if result_format else None
-    more = None
-    if page is not None and form != "ask":
-        from .oxigraph import page_of
-        result, more = page_of(result, *page)
-    writer = _PipeWriter(conn, form, fmt.name if fmt else None, more)
-    if fmt is not None:
-        from .oxigraph import serialize_result
-        serialize_result(result, fmt, writer, prefixes)
+    from .oxigraph import evaluate, serialize_result
+    form, result, more = evaluate(store.store, text, bindings=bindings, default_graphs=default_graphs,
+                                  named_graphs=named_graphs, check_graphs=graphs if check else None,
+                                  page=page, base_iri=base_iri)
+    fmt_name = graph_format if form == "graph" else result_format
+    writer = _PipeWriter(conn, form, fmt_name, more)
+    if fmt_name is not None:
+        serialize_result(result, by_name(fmt_name), writer, prefixes)
     writer.finish()
 
 
@@ -333,31 +284,39 @@ class QueryExecutor:
               default_graphs: Iterable[str] | None = None, named_graphs: Iterable[str] | None = None,
               timeout: float | None = None) -> QueryResult:
         """Evaluate in a child under the time limit (no read-only check: for the site's own queries)."""
-        answer = self.query_serialized(sparql, bindings=bindings, default_graphs=default_graphs,
-                                       named_graphs=named_graphs, timeout=timeout, check=False,
-                                       result_format=by_name("json"), graph_format=by_name("ntriples"))
+        answer = self._serialized(sparql, bindings=bindings, default_graphs=default_graphs,
+                                  named_graphs=named_graphs, timeout=timeout, check=False,
+                                  result_format=by_name("json"), graph_format=by_name("ntriples"))
         return _parsed(answer)
 
-    def query_page(self, sparql: str, *, offset: int, limit: int,
-                   bindings: Mapping[str, Term] | None = None) -> tuple[QueryResult, bool]:
+    def query_page(self, sparql: str, *, offset: int, limit: int, bindings: Mapping[str, Term] | None = None,
+                   timeout: float | None = None) -> tuple[QueryResult, bool]:
         """Rows ``offset`` to ``offset + limit`` of a SELECT (triples of a CONSTRUCT), and whether more follow.
 
         The child reads the rows before the page and one after it, and sends only the page.
         """
-        answer = self.query_serialized(sparql, bindings=bindings, check=False, page=(offset, limit),
-                                       result_format=by_name("json"), graph_format=by_name("ntriples"))
+        answer = self._serialized(sparql, bindings=bindings, check=False, page=(offset, limit), timeout=timeout,
+                                  result_format=by_name("json"), graph_format=by_name("ntriples"))
         return _parsed(answer), bool(answer.more)
+
+    def answer(self, sparql: str, *, result_format: Format | None, graph_format: Format | None,
+               bindings: Mapping[str, Term] | None = None, default_graphs: Iterable[str] | None = None,
+               named_graphs: Iterable[str] | None = None, timeout: float | None = None,
+               prefixes: Mapping[str, str] | None = None, check: bool = False, base_iri: str | None = None) -> Answer:
+        """Policy check (``check``), evaluation and serialization in a child, within the time limit.
+
+        A large answer comes with a :class:`ProcessStream`, which keeps the child and the
+        concurrency slot until it ends or is closed.
+        """
+        return self._serialized(sparql, result_format=result_format, graph_format=graph_format, bindings=bindings,
+                                default_graphs=default_graphs, named_graphs=named_graphs, timeout=timeout,
+                                prefixes=prefixes, check=check, base_iri=base_iri)
 
     def graphs(self) -> dict[str, int]:
         return self.store.graphs()
 
     def __len__(self) -> int:
         return len(self.store)
-
-    def __getattr__(self, name):  # anything else other areas read of the embedded store
-        if name == "store":
-            raise AttributeError(name)
-        return getattr(self.store, name)
 
     def close(self) -> None:
         with _IDLE_LOCK:
@@ -368,21 +327,14 @@ class QueryExecutor:
     # -- the endpoint's entry point ------------------------------------------------------------
 
     def limit(self, requested: float | None) -> float:
-        """The time limit for a request: the client may lower the server's, never raise it."""
-        if requested is None or requested <= 0:
-            return self.timeout
-        return min(requested, self.timeout)
+        """The time limit for a request (:func:`~htkg.store.base.time_limit`)."""
+        return time_limit(requested, self.timeout)
 
-    def query_serialized(self, sparql: str, *, result_format: Format | None, graph_format: Format | None,
-                         bindings: Mapping[str, Term] | None = None, default_graphs: Iterable[str] | None = None,
-                         named_graphs: Iterable[str] | None = None, timeout: float | None = None,
-                         check: bool = True, prefixes: Mapping[str, str] | None = None,
-                         page: tuple[int, int] | None = None) -> Answer:
-        """Policy check (``check``), evaluation and serialization in a child, within the time limit.
-
-        A large answer comes with a :class:`AnswerStream` (see :class:`Answer`), which keeps the
-        child and the concurrency slot until it ends or is closed.
-        """
+    def _serialized(self, sparql: str, *, result_format: Format | None, graph_format: Format | None,
+                    bindings: Mapping[str, Term] | None = None, default_graphs: Iterable[str] | None = None,
+                    named_graphs: Iterable[str] | None = None, timeout: float | None = None,
+                    check: bool = True, prefixes: Mapping[str, str] | None = None,
+                    page: tuple[int, int] | None = None, base_iri: str | None = None) -> Answer:
         limit = self.limit(timeout)
         if not self._slots.acquire(timeout=1.0):
             self._count("refusals", reason="busy")
@@ -395,7 +347,7 @@ class QueryExecutor:
                 "named_graphs": list(named_graphs) if named_graphs is not None else None,
                 "result_format": result_format.name if result_format else None,
                 "graph_format": graph_format.name if graph_format else None,
-                "check": check, "prefixes": dict(prefixes or {}), "page": page,
+                "check": check, "prefixes": dict(prefixes or {}), "page": page, "base_iri": base_iri,
             })
             return answer
         finally:
@@ -420,7 +372,7 @@ class QueryExecutor:
                 self._give_back(child)
                 return Answer(form, fmt, body, more=more)
             self._count("streams")
-            return Answer(form, fmt, body, AnswerStream(self, child, deadline, limit), more=more)
+            return Answer(form, fmt, body, ProcessStream(self, child, deadline, limit), more=more)
         self._give_back(child)
         raise _error(reply)
 
@@ -473,8 +425,9 @@ class QueryExecutor:
             self.metrics.inc(f"query_{name}", **labels)
 
 
-class AnswerStream:
-    """The rest of a large answer, chunk by chunk as the child sends it; holds the child until closed.
+class ProcessStream:
+    """The rest of a large answer, chunk by chunk as the child sends it; holds the child until closed
+    (an :class:`~htkg.store.base.AnswerStream`).
 
     Iterating raises :class:`QueryTimeout` when the time limit passes, :class:`QueryCrashed` when the
     child dies, and a :class:`StoreError` when the engine fails: the answer is then incomplete.
@@ -484,7 +437,7 @@ class AnswerStream:
         self._executor, self._child = executor, child
         self._deadline, self._limit = deadline, limit
 
-    def __iter__(self) -> "AnswerStream":
+    def __iter__(self) -> "ProcessStream":
         return self
 
     def __next__(self) -> bytes:

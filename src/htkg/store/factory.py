@@ -1,4 +1,4 @@
-"""Which store to serve from, decided once from the settings: remote, on-disk, or in memory."""
+"""``open_store``: the one way to get a store — for the CLI, the site, the bench and the tests."""
 
 from __future__ import annotations
 
@@ -12,25 +12,45 @@ from .base import Store
 __all__ = ["open_store", "embedded_store", "release_graph_counts"]
 
 
-def open_store(settings: Settings, release=None) -> Store:
-    """The store the settings ask for.
+def open_store(settings: Settings, release=None, *, isolate: bool = False, metrics=None) -> Store:
+    """The store the settings ask for, holding ``release``.
 
-    - ``store_url`` set: a :class:`~htkg.store.remote.RemoteStore` on that SPARQL query endpoint
-      (``store_timeout`` seconds per request);
+    - ``store_url`` set: a :class:`~htkg.store.remote.RemoteStore` on that SPARQL query endpoint, which
+      names the release's graphs as the dataset of every query; with a release it is checked first
+      to hold exactly that release (its version and triples per graph), else a StoreError says why;
     - else ``store_path`` set: the on-disk pyoxigraph store there, opened read-only (memory does not
       grow with the data; many worker processes can share it);
     - else: the release's N-Quads dump loaded into an in-memory pyoxigraph store.
 
-    ``release`` is a :class:`~htkg.dataset.release.ReleaseInfo` (anything with ``nquads_path`` and
-    ``statistics``): needed for the in-memory store, and it gives the on-disk store its counts per graph.
+    ``isolate``: the embedded store behind killable query processes
+    (:class:`~htkg.store.executor.QueryExecutor`: ``query_timeout``, ``query_memory_mb``,
+    ``max_concurrent_queries``), as the server uses it; ``metrics`` counts their events.
+
+    ``release`` is a :class:`~htkg.dataset.release.ReleaseInfo` (anything with ``version``,
+    ``nquads_path`` and ``statistics``).
     """
     if settings.store_url:
-        from .remote import RemoteStore
-        return RemoteStore(settings.store_url, settings.store_timeout)
+        from .remote import RemoteStore, credentials_for
+        store = RemoteStore(settings.store_url, min(settings.query_timeout, settings.store_timeout),
+                            transport=settings.store_transport,
+                            credentials=credentials_for(settings.store_url, settings.store_user,
+                                                        settings.store_password),
+                            release_graphs=release_graph_counts(release) if release is not None else None)
+        if release is not None:
+            store.verify(release.version, timeout=settings.store_timeout)
+        return store
     if release is None and not settings.store_path:
         raise ConfigError("store_url", "no store: set store_url or store_path, or give a release to load")
-    return embedded_store(release.nquads_path if release is not None else None, settings.store_path,
-                          release_graph_counts(release) if release is not None else None)
+    counts = release_graph_counts(release) if release is not None else None
+    store = embedded_store(release.nquads_path if release is not None else None, settings.store_path, counts)
+    if not isolate:
+        return store
+    if release is None:
+        raise ConfigError("store_path", "the isolated store needs the release it holds")
+    from .executor import QueryExecutor
+    return QueryExecutor(store, release, store_path=settings.store_path, timeout=settings.query_timeout,
+                         max_concurrent=settings.max_concurrent_queries, memory_mb=settings.query_memory_mb,
+                         metrics=metrics)
 
 
 def release_graph_counts(release) -> dict[str, int]:

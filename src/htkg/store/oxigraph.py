@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 from itertools import islice
@@ -12,18 +13,20 @@ import pyoxigraph as ox
 
 from ..errors import QuerySyntaxError, ReleaseError, StoreError
 from ..formats import Format
-from .base import QueryResult, Term, serialize_triples
+from .base import Answer, QueryResult, Term, serialize_triples
 from .bind import inject_values
 
-__all__ = ["OxigraphStore", "run_query", "syntax_error", "load_on_disk", "page_of", "serialize_result"]
+__all__ = ["OxigraphStore", "run_query", "evaluate", "syntax_error", "load_on_disk", "page_of", "serialize_result"]
 
 
 def syntax_error(exc: SyntaxError, query: str) -> QuerySyntaxError:
     """pyoxigraph's 'error at L:C: …' as a QuerySyntaxError with the offending text."""
     import re
     text = str(exc)
-    m = re.search(r"(?:error at |line )(\d+)[:, column]+(\d+)", text)
-    line, col = (int(m.group(1)), int(m.group(2))) if m else (None, None)
+    # pyoxigraph: "error at 3:1"; rdflib: "line 3, column 1"; Virtuoso: "SPARQL compiler, line 3: ..."
+    m = re.search(r"(?:error at |line )(\d+)(?:(?::|, column )(\d+))?", text)
+    line = int(m.group(1)) if m else None
+    col = int(m.group(2)) if m and m.group(2) else None
     message = re.sub(r"^error at \d+:\d+: ", "", text)
     snippet = None
     if line is not None:
@@ -36,9 +39,9 @@ def syntax_error(exc: SyntaxError, query: str) -> QuerySyntaxError:
 
 def run_query(store: ox.Store, sparql: str, *, bindings: Mapping[str, Term] | None = None,
               default_graphs: Iterable[str] | None = None, named_graphs: Iterable[str] | None = None,
-              raw: bool = False):
+              raw: bool = False, base_iri: str | None = None):
     """Evaluate on a pyoxigraph store; the pyoxigraph result when ``raw``, else a :class:`QueryResult`."""
-    kwargs = {}
+    kwargs = {"base_iri": base_iri} if base_iri else {}
     if default_graphs is not None:
         kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
     else:
@@ -56,6 +59,36 @@ def run_query(store: ox.Store, sparql: str, *, bindings: Mapping[str, Term] | No
     if raw:
         return result
     return to_result(result)
+
+
+def evaluate(store: ox.Store, text: str, *, bindings=None, default_graphs=None, named_graphs=None,
+             check_graphs=None, page: tuple[int, int] | None = None, base_iri: str | None = None):
+    """``(form, pyoxigraph result, more)``: the one evaluation path of the embedded store, in process
+    or in a query process.
+
+    ``check_graphs`` (the store's graph names) applies the read-only policy first. A query with its
+    own FROM / FROM NAMED (checked to be the store's graphs) is evaluated on that dataset, unless the
+    protocol gives one (SPARQL 1.1 Protocol §2.1.4: the protocol's wins). ``page``: only rows
+    offset…offset+limit (``more``: whether rows follow). ``base_iri`` resolves relative IRIs of a
+    query without BASE (the endpoint's address).
+    """
+    from .policy import check_query, parsed_query
+    checked = check_query(text, check_graphs) if check_graphs is not None else parsed_query(text)
+    own_dataset = bool(checked.from_default or checked.from_named) and default_graphs is None and named_graphs is None
+    if own_dataset:
+        try:
+            result = store.query(inject_values(text, bindings) if bindings else text, base_iri=base_iri)
+        except SyntaxError as exc:
+            raise syntax_error(exc, text) from None
+    else:
+        result = run_query(store, text, bindings=bindings, default_graphs=default_graphs,
+                           named_graphs=named_graphs, raw=True, base_iri=base_iri)
+    form = "graph" if isinstance(result, ox.QueryTriples) else "ask" if isinstance(result, ox.QueryBoolean) \
+        else "select"
+    more = None
+    if page is not None and form != "ask":
+        result, more = page_of(result, *page)
+    return form, result, more
 
 
 def to_result(result) -> QueryResult:
@@ -144,7 +177,13 @@ def load_on_disk(nquads: Path, path: Path, progress: Callable[[int, int], None] 
 
 
 class OxigraphStore:
-    """A pyoxigraph store holding one release."""
+    """A pyoxigraph store holding one release, queried in this process.
+
+    It cannot stop a query (pyoxigraph cannot cancel one in-process): ``timeout`` is not enforced
+    here; the server puts it behind :class:`~htkg.store.executor.QueryExecutor`, which can.
+    """
+
+    timeout = float("inf")
 
     def __init__(self, store: ox.Store | None = None, graph_counts: Mapping[str, int] | None = None):
         self.store = store if store is not None else ox.Store()
@@ -178,10 +217,28 @@ class OxigraphStore:
     def query(self, sparql: str, *, bindings: Mapping[str, Term] | None = None,
               default_graphs: Iterable[str] | None = None, named_graphs: Iterable[str] | None = None,
               timeout: float | None = None) -> QueryResult:
-        # pyoxigraph cannot cancel a query in-process; time limits are enforced by the isolating
-        # executor of the web layer (a worker process that can be stopped).
-        return run_query(self.store, sparql, bindings=bindings, default_graphs=default_graphs,
-                         named_graphs=named_graphs)
+        form, result, _ = evaluate(self.store, sparql, bindings=bindings, default_graphs=default_graphs,
+                                   named_graphs=named_graphs)
+        return to_result(result)
+
+    def query_page(self, sparql: str, *, offset: int, limit: int, bindings: Mapping[str, Term] | None = None,
+                   timeout: float | None = None) -> tuple[QueryResult, bool]:
+        form, result, more = evaluate(self.store, sparql, bindings=bindings, page=(offset, limit))
+        return (to_result(result), False) if form == "ask" else (result, more)
+
+    def answer(self, sparql: str, *, result_format: Format | None, graph_format: Format | None,
+               bindings: Mapping[str, Term] | None = None, default_graphs: Iterable[str] | None = None,
+               named_graphs: Iterable[str] | None = None, timeout: float | None = None,
+               prefixes: Mapping[str, str] | None = None, check: bool = False, base_iri: str | None = None) -> Answer:
+        form, result, _ = evaluate(self.store, sparql, bindings=bindings, default_graphs=default_graphs,
+                                   named_graphs=named_graphs, check_graphs=self.graphs() if check else None,
+                                   base_iri=base_iri)
+        fmt = graph_format if form == "graph" else result_format
+        if fmt is None:
+            return Answer(form, None, b"")
+        out = io.BytesIO()
+        serialize_result(result, fmt, out, prefixes)
+        return Answer(form, fmt, out.getvalue())
 
     def graphs(self) -> dict[str, int]:
         # Counting walks every quad: done at most once, since a release's store never changes (the

@@ -11,7 +11,7 @@ from flask import Flask, jsonify
 from ..config import Settings
 from ..dataset.release import open_release
 from . import errors, http, metrics as metrics_area
-from ..store.executor import QueryExecutor
+from ..store.factory import open_store
 from .metrics import Metrics
 from .site import Site
 
@@ -27,7 +27,9 @@ def create_app(settings: Settings | None = None, *, store=None) -> Flask:
     release = open_release(Path(settings.release_dir))
     metrics = Metrics(settings.extra.get("metrics_dir"))
     if store is None:
-        store = _isolated(_open_store(settings, release), settings, release, metrics)
+        # the embedded store behind killable query processes (time limit, memory cap, crash
+        # recovery); a remote store keeps its own HTTP time limit
+        store = open_store(settings, release, isolate=True, metrics=metrics)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.config["JSON_SORT_KEYS"] = False
@@ -51,21 +53,3 @@ def create_app(settings: Settings | None = None, *, store=None) -> Flask:
         module = importlib.import_module(f"{__package__}.{name}")
         app.register_blueprint(module.bp)
     return app
-
-
-def _isolated(store, settings: Settings, release, metrics: Metrics):
-    """The embedded store behind killable query processes (time limit, memory cap, crash recovery).
-
-    A remote store keeps its own HTTP time limit.
-    """
-    from ..store.oxigraph import OxigraphStore
-    if not isinstance(store, OxigraphStore):
-        return store
-    return QueryExecutor(store, release, store_path=settings.store_path, timeout=settings.query_timeout,
-                         max_concurrent=settings.max_concurrent_queries, memory_mb=settings.query_memory_mb,
-                         metrics=metrics)
-
-
-def _open_store(settings: Settings, release):
-    from ..store.factory import open_store
-    return open_store(settings, release)

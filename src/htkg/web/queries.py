@@ -10,7 +10,6 @@ A query's page shows its results ``html_row_limit`` rows at a time: ``?page=N`` 
 
 from __future__ import annotations
 
-from dataclasses import replace
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
@@ -160,16 +159,7 @@ def _page_link(name: str, values: dict, number: int) -> str:
 
 def _page_of(sparql: str, bindings, offset: int, size: int):
     """One page of a query's results and whether more follow, reading no more rows than that needs."""
-    store = site().store
-    if hasattr(store, "query_page"):   # embedded and remote: the store is asked for the page only
-        return store.query_page(sparql, bindings=bindings, offset=offset, limit=size)
-    # a store without paging: the whole result, cut here
-    result = store.query(sparql, bindings=bindings)
-    if result.kind == "select":
-        return replace(result, rows=result.rows[offset:offset + size]), len(result.rows) > offset + size
-    if result.kind == "graph":
-        return replace(result, triples=result.triples[offset:offset + size]), len(result.triples) > offset + size
-    return result, False
+    return site().store.query_page(sparql, bindings=bindings, offset=offset, limit=size)
 
 
 def _cell(term) -> dict:

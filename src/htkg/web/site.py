@@ -10,6 +10,7 @@ from ..config import Settings
 from ..dataset.release import ReleaseInfo
 from ..iris import Base
 from ..namespaces import prefixes_for
+from ..store.base import Store
 
 __all__ = ["Site", "site"]
 
@@ -18,7 +19,7 @@ __all__ = ["Site", "site"]
 class Site:
     settings: Settings
     release: ReleaseInfo
-    store: object                  # htkg.store.base.Store (or the web layer's isolating wrapper)
+    store: Store                   # from htkg.store.open_store
     extras: dict = field(default_factory=dict)
 
     @property
@@ -34,15 +35,16 @@ class Site:
         return self.release.version
 
     def graph_names(self) -> frozenset[str]:
-        """The store's named graphs. The embedded store's never change: read once (copying its 37k
-        counts on every request cost a 10M-triple release half its small-query throughput); a remote
-        store is asked each time, as another release may be published into it."""
+        """The release's named graphs, read once (copying 37k counts on every request cost a
+        10M-triple release half its small-query throughput): every store serves exactly those."""
         names = self.extras.get("graph_names")
         if names is None:
-            names = frozenset(self.store.graphs())
-            if hasattr(self.store, "query_serialized"):   # the embedded store's executor
-                self.extras["graph_names"] = names
+            names = self.extras["graph_names"] = frozenset(self.store.graphs())
         return names
+
+    def endpoint_iri(self) -> str:
+        """What relative IRIs in a query without BASE resolve against: the endpoint's address."""
+        return self.release.base_iri + "sparql"
 
 
 def site() -> Site:

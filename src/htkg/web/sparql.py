@@ -21,7 +21,7 @@ from ..errors import QueryRefused
 from ..formats import RDF_DATASET_FORMATS, RDF_GRAPH_FORMATS, RESULT_FORMATS, Format, by_name, negotiate
 from ..publish.service import service_description
 from .http import Streamed, cacheable, not_acceptable, not_modified
-from ..store.policy import check_graphs, check_query, refuse_update
+from ..store.policy import check_graphs, refuse_update
 from .site import site
 
 __all__ = ["bp", "ResultCache", "evaluate"]
@@ -179,33 +179,14 @@ def _answer(query: str, params: dict[str, list[str]]) -> Response:
 def evaluate(query: str, result_fmt: Format | None, graph_fmt: Format | None, *, graphs=None,
              default=None, named=None, timeout: float | None = None, bindings=None):
     """``(form, format name, body, stream)`` of a query on the site's store: the stream (or None)
-    gives the rest of a large body. ``graphs`` (the store's graph names) turns the read-only policy on;
-    without it the query is the site's own (a named query) and is trusted."""
+    gives the rest of a large body. ``graphs`` given: an outside query, which must pass the read-only
+    policy (applied by the store before anything is evaluated); else the query is the site's own
+    (a named query) and is trusted."""
     s = site()
-    store = s.store
-    check = graphs is not None
-    if hasattr(store, "query_serialized"):   # embedded: the query process checks, evaluates and serializes
-        answer = store.query_serialized(query, result_format=result_fmt, graph_format=graph_fmt, bindings=bindings,
-                                        default_graphs=default, named_graphs=named, timeout=timeout,
-                                        prefixes=s.prefixes, check=check)
-        return answer.form, (answer.format.name if answer.format else None), answer.body, answer.stream
-    # a store that is not the embedded one (remote): the policy here, before anything is sent to it
-    if check:
-        check_query(query, graphs)
-    limit = s.settings.query_timeout
-    limit = min(timeout, limit) if timeout else limit
-    if hasattr(store, "query_stream"):
-        # the store's own bytes in the negotiated format, forwarded as they arrive
-        answer = store.query_stream(query, [f for f in (result_fmt, graph_fmt) if f is not None], bindings=bindings,
-                                    default_graphs=default, named_graphs=named, timeout=limit)
-        if answer is not None:
-            return answer.form, answer.format.name, answer.body, answer.stream
-    # the store cannot write that format: parse its answer and serialize it here
-    result = store.query(query, bindings=bindings, default_graphs=default, named_graphs=named, timeout=limit)
-    fmt = graph_fmt if result.kind == "graph" else result_fmt
-    if fmt is None:
-        return result.kind, None, b"", None
-    return result.kind, fmt.name, result.serialize(fmt, s.prefixes), None
+    answer = s.store.answer(query, result_format=result_fmt, graph_format=graph_fmt, bindings=bindings,
+                            default_graphs=default, named_graphs=named, timeout=timeout, prefixes=s.prefixes,
+                            check=graphs is not None, base_iri=s.endpoint_iri())
+    return answer.form, (answer.format.name if answer.format else None), answer.body, answer.stream
 
 
 def _formats(params) -> tuple[Format | None, Format | None]:
