@@ -99,7 +99,7 @@ def test_format_parameter(client, query, param, media_type):
 
 @pytest.mark.parametrize("query,accept,offered", [
     (SELECT, "image/png", RESULT_FORMATS),
-    (CONSTRUCT, "application/sparql-results+json", RDF_GRAPH_FORMATS + RDF_DATASET_FORMATS),
+    (CONSTRUCT, "image/png", RDF_GRAPH_FORMATS + RDF_DATASET_FORMATS),
     (SELECT, "text/turtle", RESULT_FORMATS),
 ])
 def test_406_lists_what_is_offered(client, query, accept, offered):

@@ -12,7 +12,7 @@ import pyoxigraph as ox
 from ..formats import Format
 
 __all__ = ["Store", "QueryResult", "Answer", "AnswerStream", "Term", "term_json", "term_from_json",
-           "serialize_triples", "time_limit", "CHUNK_BYTES"]
+           "serialize_triples", "time_limit", "ask_text", "ASK_TEXT", "CHUNK_BYTES"]
 
 CHUNK_BYTES = 64 * 1024   # a streamed answer goes to the client in pieces of this size, from any store
 
@@ -48,6 +48,8 @@ class QueryResult:
         """Bytes in ``fmt`` (a results format for select/ask, an RDF format for graph results)."""
         if self.kind == "graph":
             return serialize_triples(self.triples, fmt, prefixes)
+        if self.kind == "ask" and fmt.name in ASK_TEXT:
+            return ask_text(bool(self.boolean), fmt)
         rfmt = getattr(ox.QueryResultsFormat, fmt.oxigraph)
         # pyoxigraph results cannot be constructed, only parsed: go through the JSON form
         parsed = ox.parse_query_results(json.dumps(self.to_json()).encode(), format=ox.QueryResultsFormat.JSON)
@@ -106,6 +108,21 @@ class Answer:
     def close(self) -> None:
         if self.stream is not None:
             self.stream.close()
+
+
+# An ASK answer in CSV and TSV as Jena and Fuseki write it, and as their readers need it (a bare
+# `true`, which pyoxigraph writes, is read by Jena 4.5 as a SELECT with a variable named "true")
+ASK_TEXT = {"csv": ("_askResult", "\r\n"), "tsv": ("?_askResult", "\n")}
+
+
+def ask_text(value: bool, fmt: Format) -> bytes:
+    """
+    >>> from htkg.formats import by_name
+    >>> ask_text(True, by_name("csv")), ask_text(False, by_name("tsv"))
+    (b'_askResult\\r\\ntrue\\r\\n', b'?_askResult\\nfalse\\n')
+    """
+    header, eol = ASK_TEXT[fmt.name]
+    return f"{header}{eol}{'true' if value else 'false'}{eol}".encode()
 
 
 def term_json(term: Term) -> dict:

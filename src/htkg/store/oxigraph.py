@@ -13,7 +13,7 @@ import pyoxigraph as ox
 
 from ..errors import QuerySyntaxError, ReleaseError, StoreError
 from ..formats import Format
-from .base import Answer, QueryResult, Term, serialize_triples
+from .base import ASK_TEXT, Answer, QueryResult, Term, ask_text, serialize_triples
 from .bind import inject_values
 
 __all__ = ["OxigraphStore", "run_query", "evaluate", "syntax_error", "load_on_disk", "page_of", "serialize_result"]
@@ -72,9 +72,13 @@ def evaluate(store: ox.Store, text: str, *, bindings=None, default_graphs=None, 
     offset…offset+limit (``more``: whether rows follow). ``base_iri`` resolves relative IRIs of a
     query without BASE (the endpoint's address).
     """
-    from .policy import check_query, parsed_query
-    checked = check_query(text, check_graphs) if check_graphs is not None else parsed_query(text)
-    own_dataset = bool(checked.from_default or checked.from_named) and default_graphs is None and named_graphs is None
+    from .policy import check_query, dataset_of
+    if check_graphs is not None:
+        checked = check_query(text, check_graphs)
+        own = checked.from_default or checked.from_named
+    else:
+        own = any(dataset_of(text))
+    own_dataset = bool(own) and default_graphs is None and named_graphs is None
     if own_dataset:
         try:
             result = store.query(inject_values(text, bindings) if bindings else text, base_iri=base_iri)
@@ -123,6 +127,8 @@ def serialize_result(result, fmt: Format, output: IO[bytes], prefixes: Mapping[s
         output.write(result.serialize(fmt, prefixes))
     elif isinstance(result, ox.QueryTriples):
         serialize_triples(result, fmt, prefixes, output=output)
+    elif isinstance(result, ox.QueryBoolean) and fmt.name in ASK_TEXT:
+        output.write(ask_text(bool(result), fmt))
     else:
         result.serialize(output, format=getattr(ox.QueryResultsFormat, fmt.oxigraph))
 

@@ -33,7 +33,7 @@ from rdflib.plugins.sparql.parserutils import CompValue
 
 from ..errors import QueryRefused, QuerySyntaxError
 
-__all__ = ["CheckedQuery", "check_query", "parsed_query", "check_graphs", "refuse_update", "PARSE_LOCK"]
+__all__ = ["CheckedQuery", "check_query", "parsed_query", "dataset_of", "check_graphs", "refuse_update", "PARSE_LOCK"]
 
 _FORMS = {"SelectQuery": "SELECT", "AskQuery": "ASK", "ConstructQuery": "CONSTRUCT", "DescribeQuery": "DESCRIBE"}
 # pyparsing's packrat cache is process-wide: every rdflib SPARQL parse in htkg takes this lock (a parse
@@ -107,8 +107,20 @@ def parsed_query(text: str) -> CheckedQuery:
     return _parse(text, refuse=False)
 
 
+def dataset_of(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The FROM and FROM NAMED IRIs of a query htkg trusts; no parse at all when it cannot have any.
+
+    >>> dataset_of("SELECT * FROM <http://e/g> WHERE { ?s ?p ?o }"), dataset_of("ASK {}")
+    ((('http://e/g',), ()), ((), ()))
+    """
+    if not _MAY_HAVE_DATASET.search(text):
+        return (), ()
+    checked = parsed_query(text)
+    return checked.from_default, checked.from_named
+
+
 def _parse(text: str, *, refuse: bool) -> CheckedQuery:
-    if _fast_path_ok(text) or (not refuse and not _MAY_HAVE_DATASET.search(text)):
+    if (not refuse and not _MAY_HAVE_DATASET.search(text)) or _fast_path_ok(text):
         return CheckedQuery(text, _guess_form(text))
     try:
         with PARSE_LOCK:

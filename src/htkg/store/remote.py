@@ -58,10 +58,10 @@ import pyoxigraph as ox
 
 from ..errors import ConfigError, QueryError, QueryTimeout, StoreError, StoreUnavailable
 from ..formats import Format
-from .base import CHUNK_BYTES, Answer, QueryResult, Term, term_from_json, time_limit
+from .base import ASK_TEXT, CHUNK_BYTES, Answer, QueryResult, Term, term_from_json, time_limit
 from .bind import inject_values
 from .oxigraph import syntax_error
-from .policy import PARSE_LOCK, check_query, parsed_query
+from .policy import PARSE_LOCK, check_query, dataset_of, parsed_query
 
 __all__ = ["SparqlEndpoint", "RemoteStore", "RemoteStream", "Credentials", "credentials_for",
            "AnswerTruncated", "StoreNotAcceptable", "STAGING_PREFIX", "RELEASE_GRAPH", "VERSION_PREDICATE",
@@ -477,9 +477,9 @@ class RemoteStore:
         if default_graphs is not None or named_graphs is not None:
             return (list(default_graphs) if default_graphs is not None else []), \
                 (list(named_graphs) if named_graphs is not None else [])
-        parsed = parsed_query(sparql)
-        if parsed.from_default or parsed.from_named:
-            return list(parsed.from_default), list(parsed.from_named)
+        from_default, from_named = dataset_of(sparql)
+        if from_default or from_named:
+            return list(from_default), list(from_named)
         return self._names, self._names
 
     def _open(self, sparql: str, accept: str, *, bindings=None, default_graphs=None, named_graphs=None,
@@ -551,7 +551,8 @@ class RemoteStore:
             return Answer(form, None, b"")
         stream = None
         try:
-            if fmt.name not in self.endpoint.unfit_formats:
+            # (an ASK answer is small: in CSV/TSV it is written here, in the form Jena reads)
+            if fmt.name not in self.endpoint.unfit_formats and not (form == "ask" and fmt.name in ASK_TEXT):
                 stream = self._open(sparql, fmt.media_type, bindings=bindings, default_graphs=default_graphs,
                                     named_graphs=named_graphs, timeout=timeout, base_iri=base_iri)
         except StoreNotAcceptable:

@@ -199,7 +199,12 @@ def _formats(params) -> tuple[Format | None, Format | None]:
         graph_fmt = alias if alias in GRAPH_RESULT_FORMATS else None
         return result_fmt, graph_fmt
     accept = request.headers.get("Accept")
-    return negotiate(accept, RESULT_FORMATS), negotiate(accept, GRAPH_RESULT_FORMATS)
+    result_fmt, graph_fmt = negotiate(accept, RESULT_FORMATS), negotiate(accept, GRAPH_RESULT_FORMATS)
+    if graph_fmt is None and result_fmt is not None:
+        # a client that names only results formats may still send CONSTRUCT/DESCRIBE (rdflib's
+        # SPARQLStore(returnFormat="json") does): a graph in Turtle, which it reads by its content type
+        graph_fmt = by_name("turtle")
+    return result_fmt, graph_fmt
 
 
 def _timeout(params) -> float | None:
