@@ -6,6 +6,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from htkg.store import open_store
+from htkg.config import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -84,4 +86,4 @@ def server(release_dir):
 @pytest.fixture(scope="session")
 def direct(release):
     """The release's store opened directly, without the web layer: the oracle for expected answers."""
-    return release.open_store()
+    return open_store(Settings(), release)

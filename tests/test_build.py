@@ -19,6 +19,8 @@ from htkg.compiler.sources import to_rdflib
 from htkg.dataset.release import DUMP_FORMATS
 from htkg.formats import by_name
 from htkg.namespaces import HTKG, OA, ORG, SCHEMA
+from htkg.store import open_store
+from htkg.config import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "data" / "sources" / "ojp-related-resources.txt"
@@ -177,7 +179,7 @@ def test_quality_summary_points_at_the_published_report(release_dir):
 
 def test_statistics_agree_with_sparql_over_the_released_store(release):
     """The manifest's counts, computed streaming from the sorted dumps, equal the store's own answers."""
-    st, store = release.statistics, release.open_store()
+    st, store = release.statistics, open_store(Settings(), release)
 
     def rows(q):
         return {r[k].value: int(r["n"].value) for r in store.query(q).rows for k in r if k != "n"}

@@ -10,6 +10,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from htkg.cli import cli
+from htkg.store import open_store
+from htkg.config import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -147,7 +149,7 @@ def test_another_base_iri_rebases_data_queries_and_shapes(tmp_path, release_dir)
     assert all("https://w3id.org/htkg/" not in p.read_text() for p in (out / "shapes").glob("*.ttl"))
     rebased, default = open_release(out), open_release(release_dir)
     assert rebased.base_iri == base
-    store_r, store_d = rebased.open_store(), default.open_store()
+    store_r, store_d = open_store(Settings(), rebased), open_store(Settings(), default)
     for name, q in default.queries.items():
         params = {p.name: p.example for p in q.params if p.example}
         rows_d = q.execute(store_d, params).rows

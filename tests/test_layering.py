@@ -25,7 +25,7 @@ BASE_MODULES = {"__init__", "errors", "formats", "iris", "config", "namespaces"}
 ALLOWED = {
     "base": set(),
     "store": {"base"},
-    "dataset": {"base", "store"},
+    "dataset": {"base"},
     "publish": {"base", "dataset", "store"},
     "compiler": {"base", "dataset", "store", "publish"},
     "synth": {"base"},

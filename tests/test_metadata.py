@@ -13,6 +13,7 @@ from htkg.dataset.release import open_release
 from htkg.publish.metadata import (MetadataContext, catalog_graph, data_json, release_writers,
                                    validate_data_json, void_graph)
 from htkg.config import Settings
+from htkg.store import open_store
 
 
 def test_release_writers_put_the_documents_in_the_manifest(release):
@@ -24,7 +25,7 @@ def test_release_writers_put_the_documents_in_the_manifest(release):
 
 
 def test_documents_follow_the_public_root(release):
-    store = release.open_store()
+    store = open_store(Settings(), release)
     ctx = MetadataContext(release.manifest, store, "https://mirror.example/htkg", Settings())
     void = void_graph(ctx)
     ds = URIRef(release.base_iri + "dataset")
@@ -36,7 +37,7 @@ def test_documents_follow_the_public_root(release):
 
 
 def test_contact_email_setting_reaches_the_catalog(release):
-    store = release.open_store()
+    store = open_store(Settings(), release)
     ctx = MetadataContext(release.manifest, store, release.base_iri, Settings(contact_email="data@agency.example"))
     assert data_json(ctx)["dataset"][0]["contactPoint"]["hasEmail"] == "mailto:data@agency.example"
     g: Graph = catalog_graph(ctx)
@@ -51,7 +52,7 @@ def test_writer_output_is_deterministic(release, tmp_path):
         d.mkdir()
         manifest = json.loads(json.dumps(release.manifest))
         manifest["files"] = [f for f in manifest["files"] if f["path"] not in ("void.ttl", "catalog.ttl", "data.json")]
-        writer(d, manifest, release.open_store())
+        writer(d, manifest, open_store(Settings(), release))
         outs.append({p.name: p.read_bytes() for p in d.iterdir()})
     assert outs[0] == outs[1]
 
@@ -71,7 +72,7 @@ def test_agency_codes_and_publisher_come_from_settings(release):
     """The placeholders a deploying agency must replace are settings (HTKG_BUREAU_CODE, …)."""
     settings = Settings.load(env={"HTKG_BUREAU_CODE": "011:21", "HTKG_PROGRAM_CODE": "011:060",
                                   "HTKG_PUBLISHER_NAME": "Office of Justice Programs"})
-    ctx = MetadataContext(release.manifest, release.open_store(), release.base_iri, settings)
+    ctx = MetadataContext(release.manifest, open_store(Settings(), release), release.base_iri, settings)
     doc = data_json(ctx)
     entry = doc["dataset"][0]
     assert entry["bureauCode"] == ["011:21"] and entry["programCode"] == ["011:060"]

@@ -24,6 +24,8 @@ from test_network import COUNT_EDGES, COUNT_NODES, count
 
 from axe import assert_no_axe_violations
 from screens import PHONE, SCREENSHOTS, assert_no_horizontal_scroll, at_width, screenshot
+from htkg.store import open_store
+from htkg.config import Settings
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -33,7 +35,7 @@ DRAWN = "htkgExplorer.graph.cy.nodes().map(n => n.id()).sort()"
 
 @pytest.fixture(scope="module")
 def rstore(release):
-    return release.open_store()
+    return open_store(Settings(), release)
 
 
 @pytest.fixture(scope="module")

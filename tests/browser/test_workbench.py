@@ -14,6 +14,8 @@ from urllib.parse import urlencode
 import pytest
 
 from htkg.dataset.queries import load_queries
+from htkg.store import open_store
+from htkg.config import Settings
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -29,7 +31,7 @@ ENDLESS = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 @pytest.fixture(scope="module")
 def reference(release):
-    return release.open_store()
+    return open_store(Settings(), release)
 
 
 @pytest.fixture

@@ -8,6 +8,8 @@ import pytest
 
 from htkg.dataset.describe import describe
 from htkg.store.remote import RemoteStore
+from htkg.store import open_store
+from htkg.config import Settings
 
 PATHS = ["id/org/ovc", "id/topic/labor-trafficking", "def/funds", "graph/page/doj", "id/no-such-thing"]
 
@@ -15,7 +17,7 @@ PATHS = ["id/org/ovc", "id/topic/labor-trafficking", "def/funds", "graph/page/do
 @pytest.mark.parametrize("path", PATHS)
 def test_remote_and_embedded_describe_alike(release, oxigraph_server, path):
     iri = release.base_iri + path
-    local = describe(release.open_store(), iri)
+    local = describe(open_store(Settings(), release), iri)
     remote = describe(RemoteStore(oxigraph_server.query_url, timeout=10), iri)
     assert local.exists == remote.exists == (path != "id/no-such-thing")
     assert local.to_dict() == remote.to_dict()
@@ -23,7 +25,7 @@ def test_remote_and_embedded_describe_alike(release, oxigraph_server, path):
 
 
 def test_description_is_plain_json_data(release):
-    d = describe(release.open_store(), release.base_iri + "id/org/ovc")
+    d = describe(open_store(Settings(), release), release.base_iri + "id/org/ovc")
     data = json.loads(json.dumps(d.to_dict()))
     assert data["label"] == d.label and len(data["outgoing"]) == len(d.outgoing)
     assert {c["kind"] for s in data["outgoing"] + data["inbound"] for c in s["citations"]} >= {"page", "ext"}

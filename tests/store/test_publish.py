@@ -105,3 +105,31 @@ def test_remote_store_recovers_after_the_server_restarts(release_dir, tmp_path, 
     assert store.query("ASK { ?s ?p ?o }").boolean is True  # the same RemoteStore object
     assert len(store) == before
     restarted.stop()
+
+
+def _publish_env(release_dir, url, env):
+    return CliRunner().invoke(cli, ["publish", "--to", url, "--release", str(release_dir)], env=env,
+                              catch_exceptions=False)
+
+
+def test_publish_with_digest_credentials_into_virtuoso(release_dir, virtuoso_server, tmp_path):
+    """#5: Virtuoso's -auth endpoints ask for HTTP Digest; the credentials come from the environment or
+    ~/.netrc (never a flag), and without them the error names the URL that refused and what to set."""
+    url = virtuoso_server.base + "/sparql-graph-crud-auth"
+    refused = _publish_env(release_dir, url, {"HTKG_STORE_USER": None, "HTKG_STORE_PASSWORD": None,
+                                              "NETRC": str(tmp_path / "none")})
+    assert refused.exit_code == 3 and url in refused.output and "401" in refused.output
+    assert "HTKG_STORE_USER" in refused.output
+    by_env = _publish_env(release_dir, url, {"HTKG_STORE_USER": "dba", "HTKG_STORE_PASSWORD": "dba"})
+    assert by_env.exit_code == 0, by_env.output
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login dba password dba\n", encoding="utf-8")
+    netrc.chmod(0o600)
+    by_netrc = _publish_env(release_dir, url, {"HTKG_STORE_USER": None, "HTKG_STORE_PASSWORD": None,
+                                               "NETRC": str(netrc)})
+    assert by_netrc.exit_code == 0, by_netrc.output
+    from htkg.config import Settings
+    from htkg.dataset.release import open_release
+    from htkg.store import open_store
+    open_store(Settings(store_url=virtuoso_server.query_url), open_release(release_dir))   # still the release
+

@@ -15,6 +15,8 @@ from rdflib.namespace import DCTERMS, RDF, VOID
 from htkg.formats import RDF_GRAPH_FORMATS
 from htkg.publish.metadata import validate_data_json
 from rdf_parse import parse_graph
+from htkg.store import open_store
+from htkg.config import Settings
 
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
@@ -37,7 +39,7 @@ def _count(store, sparql: str) -> int:
 
 @pytest.fixture(scope="module")
 def release_store(release):
-    return release.open_store()
+    return open_store(Settings(), release)
 
 
 def test_void_counts_equal_sparql_counts(client, release_store):

@@ -11,11 +11,13 @@ import pytest
 from htkg.dataset.network import GraphFilter
 from htkg.dataset.network_export import EDGE_COLUMNS, NODE_COLUMNS
 from htkg.dataset.network_extract import extract_network
+from htkg.store import open_store
+from htkg.config import Settings
 
 
 @pytest.fixture(scope="module")
 def net(release):
-    return extract_network(release.open_store(), release.base_iri)
+    return extract_network(open_store(Settings(), release), release.base_iri)
 
 
 def test_explore_page_renders(client, net):
@@ -221,7 +223,7 @@ SELECT DISTINCT ?x ?p ?d WHERE {
 
 @pytest.fixture(scope="module")
 def dated(release):
-    rows = release.open_store().query(DATED).rows
+    rows = open_store(Settings(), release).query(DATED).rows
     return {(r["x"].value, r["p"].value, r["d"].value) for r in rows}
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
+from htkg.store import open_store
+from htkg.config import Settings
 
 LINKS = ["/sparql", "/queries", "/explore", "/def/", "/shapes", "/dumps/", "/catalog", "/.well-known/void",
          "/data.json", "/quality", "/api/openapi.json", "/sitemap.xml"]
@@ -45,7 +47,7 @@ def test_sitemap_lists_every_resource_page_and_each_answers(client, release):
     assert resp.status_code == 200 and resp.headers["Content-Type"].startswith("application/xml")
     ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
     locs = [e.text for e in ET.fromstring(resp.data).findall("s:url/s:loc", ns)]
-    store = release.open_store()
+    store = open_store(Settings(), release)
     base = release.base_iri
     subjects = {r["s"].value for r in store.query(
         f'SELECT DISTINCT ?s WHERE {{ ?s ?p ?o FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{base}")) }}').rows}

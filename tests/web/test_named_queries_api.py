@@ -17,6 +17,8 @@ import pytest
 
 from htkg.dataset.queries import load_queries
 from htkg.store.base import term_from_json
+from htkg.store import open_store
+from htkg.config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 QUERIES = load_queries(ROOT / "queries")
@@ -44,7 +46,7 @@ def _cases():
 @pytest.fixture(scope="module")
 def reference(release):
     """An embedded store of the same release, queried directly: what the API must answer."""
-    return release.open_store()
+    return open_store(Settings(), release)
 
 
 def _key(row: dict) -> tuple:

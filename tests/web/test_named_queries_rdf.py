@@ -12,6 +12,8 @@ from rdflib.namespace import RDF, RDFS, SH
 from htkg.compiler.sources import to_rdflib
 from htkg.dataset.queries import load_queries
 from htkg.publish.queries_rdf import QUERIES_GRAPH, query_iri
+from htkg.store import open_store
+from htkg.config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 QUERIES = load_queries(ROOT / "queries")
@@ -77,7 +79,7 @@ def test_queries_are_findable_by_sparql(reference_store):
 
 @pytest.fixture(scope="module")
 def reference_store(release):
-    return release.open_store()
+    return open_store(Settings(), release)
 
 
 def test_shapes_check_the_queries_graph(project_copy):

@@ -15,6 +15,8 @@ from rdflib.compare import isomorphic
 from htkg.dataset.describe import describe
 from rdf_parse import parse_graph
 from htkg.formats import RDF_GRAPH_FORMATS
+from htkg.store import open_store
+from htkg.config import Settings
 
 BASE = "https://w3id.org/htkg/"
 OVC = BASE + "id/org/ovc"
@@ -155,7 +157,7 @@ def _expected_graph(store, iri: str) -> Graph:
 @pytest.mark.parametrize("path", ["id/org/ovc", "def/funds", "id/topic/labor-trafficking", "graph/page/doj"])
 def test_every_format_parses_to_the_same_graph_on_a_real_server(server, release, path):
     iri = BASE + path
-    expected = _expected_graph(release.open_store(), iri)
+    expected = _expected_graph(open_store(Settings(), release), iri)
     assert len(expected) > 0
     # the resource's own triples, read independently from the N-Quads dump, are all there
     own = set(_dump_graph(release, subject=iri))

@@ -15,13 +15,14 @@ from htkg.errors import QueryTimeout
 from htkg.web import create_app
 from htkg.store.executor import QueryCrashed, QueryExecutor
 from sparql_expect import ASK_TRUE, SELECT, expected, expected_rows
+from htkg.store import open_store
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 
 @pytest.fixture(scope="module")
 def executor(release, direct):
-    ex = QueryExecutor(release.open_store(), release, timeout=1.5, max_concurrent=2, memory_mb=900)
+    ex = QueryExecutor(open_store(Settings(), release), release, timeout=1.5, max_concurrent=2, memory_mb=900)
     yield ex
     ex.close()
 
@@ -61,7 +62,7 @@ def test_engine_crash_is_an_error_and_the_next_query_is_answered(executor, direc
 
 def test_memory_exhaustion_is_an_error_and_the_next_query_is_answered(release):
     """A sorted cross product needs far more than the 900 MiB the child may use (long before 30 s)."""
-    ex = QueryExecutor(release.open_store(), release, timeout=30, max_concurrent=1, memory_mb=900)
+    ex = QueryExecutor(open_store(Settings(), release), release, timeout=30, max_concurrent=1, memory_mb=900)
     try:
         greedy = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?a ?d ?g"
         t0 = time.monotonic()

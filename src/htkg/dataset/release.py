@@ -1,5 +1,5 @@
 """A built release: its layout (defined here, where it is read; the compiler's freeze writes it), its
-manifest, its store, its named queries."""
+manifest, its named queries. Its store: ``htkg.store.open_store(settings, release)``."""
 
 from __future__ import annotations
 
@@ -55,11 +55,6 @@ class ReleaseInfo:
     @cached_property
     def queries(self) -> dict[str, NamedQuery]:
         return load_queries(self.path / "queries") if (self.path / "queries").is_dir() else {}
-
-    def open_store(self, store_path: str | Path | None = None):
-        """The embedded store: the on-disk one (read-only) if given, else the dump loaded into memory."""
-        from ..store.factory import embedded_store, release_graph_counts
-        return embedded_store(self.nquads_path, store_path, release_graph_counts(self))
 
 
 def open_release(path: str | Path) -> ReleaseInfo:

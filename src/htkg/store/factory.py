@@ -9,7 +9,7 @@ from ..config import Settings
 from ..errors import ConfigError
 from .base import Store
 
-__all__ = ["open_store", "embedded_store", "release_graph_counts"]
+__all__ = ["open_store", "embedded_store", "release_graph_counts", "store_of"]
 
 
 def open_store(settings: Settings, release=None, *, isolate: bool = False, metrics=None) -> Store:
@@ -67,3 +67,10 @@ def embedded_store(nquads_path: str | Path | None, store_path: str | Path | None
     if store_path:
         return OxigraphStore.open_read_only(Path(store_path), graph_counts=graph_counts)
     return OxigraphStore.from_file(Path(nquads_path), graph_counts=graph_counts)
+
+
+def store_of(quads) -> Store:
+    """A small in-memory store of ``quads`` (pyoxigraph quads): what the site describes that is not in
+    the release's store (the shapes, the catalog metadata)."""
+    from .oxigraph import OxigraphStore
+    return OxigraphStore.from_quads(quads)

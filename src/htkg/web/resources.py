@@ -19,8 +19,8 @@ from markupsafe import Markup
 
 from ..dataset.describe import Description, describe, labels_of
 from ..formats import RESOURCE_FORMATS, by_extension
-from ..store.base import serialize_triples
-from ..store.oxigraph import OxigraphStore
+from ..store.base import Store, serialize_triples
+from ..store.factory import store_of
 from .http import PAGE_PARAM, cacheable, choose_format, not_acceptable, page_param
 from .site import site
 
@@ -110,19 +110,19 @@ def schema_org(d: Description, page_url: str) -> dict:
 # the stores a resource may be described from
 # ---------------------------------------------------------------------------------------------
 
-def _shapes_store() -> OxigraphStore:
+def _shapes_store() -> Store:
     s = site()
     cached = s.extras.get("shapes_store")
     if cached is None:
-        cached = OxigraphStore()
         graph = ox.NamedNode(s.base.iri + "shapes/")
+        quads = []
         for path in shape_files():
             try:
-                triples = ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)
-                cached.store.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
+                triples = list(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE))
             except (OSError, SyntaxError):
                 continue
-        s.extras["shapes_store"] = cached
+            quads += [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]
+        cached = s.extras["shapes_store"] = store_of(quads)
     return cached
 
 
@@ -153,16 +153,16 @@ def per_public_root(name: str, make):
     return value
 
 
-def _metadata_store() -> OxigraphStore:
+def _metadata_store() -> Store:
     """VoID, DCAT and the quality documents of the release, as a store (for ``/release/…`` and ``/dataset``)."""
     from ..publish.metadata import metadata_graph
     s = site()
 
-    def make() -> OxigraphStore:
+    def make() -> Store:
         g = metadata_graph(s.release, s.store, request.url_root, s.settings)
         name = ox.NamedNode(s.base.iri + "release/" + s.version + "/metadata")
         triples = ox.parse(g.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
-        return OxigraphStore.from_quads(ox.Quad(t.subject, t.predicate, t.object, name) for t in triples)
+        return store_of(ox.Quad(t.subject, t.predicate, t.object, name) for t in triples)
 
     return per_public_root("metadata_store", make)
 
