@@ -355,8 +355,10 @@ class QueryExecutor:
                 self._slots.release()
 
     def _run(self, limit: float, request: dict) -> Answer:
-        deadline = time.monotonic() + limit
         child = self._take()
+        # the limit is the query's: it starts once a process has it (starting one after a kill is
+        # the server's cost, which on a loaded machine took most of a 1.5 s limit)
+        deadline = time.monotonic() + limit
         try:
             with contextlib.suppress(OSError):   # a child that died idle: _receive says how
                 child.conn.send(request)
