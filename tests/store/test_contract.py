@@ -211,7 +211,7 @@ def test_answer_select_in_each_format(store, embedded, fmt):
     assert rows == embedded.query(q).simple_rows()
 
 
-@pytest.mark.parametrize("fmt", ["ntriples", "turtle", "rdfxml"])
+@pytest.mark.parametrize("fmt", ["ntriples", "turtle", "rdfxml", "jsonld"])
 def test_answer_construct_in_each_format(store, embedded, fmt, release):
     q = f"CONSTRUCT {{ ?s <{SKOS}prefLabel> ?l }} WHERE {{ ?s <{SKOS}prefLabel> ?l }}"
     answer = store.answer(q, result_format=by_name("json"), graph_format=by_name(fmt), prefixes={"skos": SKOS})

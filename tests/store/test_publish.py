@@ -133,3 +133,31 @@ def test_publish_with_digest_credentials_into_virtuoso(release_dir, virtuoso_ser
     from htkg.store import open_store
     open_store(Settings(store_url=virtuoso_server.query_url), open_release(release_dir))   # still the release
 
+
+
+def test_the_switch_is_verified_and_staging_graphs_dropped(release_dir, new_server):
+    """#5: `MOVE SILENT` was never checked (Jena's ARQ rejects it between in-memory named graphs and
+    SILENT hides it: "published" with nothing visible). The check after the switch reads the store's
+    counts: a graph without the release's triples fails loudly and leftover staging graphs go."""
+    import urllib.request
+    from htkg.errors import StoreError
+    from htkg.store.publish import _verify_switch
+    from htkg.store.remote import SparqlEndpoint, graph_counts
+    server = new_server().start()
+    assert _publish(release_dir, server).exit_code == 0
+    endpoint = SparqlEndpoint(server.query_url, 10, server.base + "/update")
+    counts = graph_counts(endpoint)
+    graph = sorted(g for g in counts if g.startswith("https://"))[0]
+    staging = "urn:htkg:staging:test:0"
+    req = urllib.request.Request(f"{server.gsp_url}?graph={staging}", method="PUT", data=b"<urn:x:s> <urn:x:p> <urn:x:o> .\n",
+                                 headers={"Content-Type": "application/n-triples"})
+    urllib.request.urlopen(req, timeout=10).read()
+    _verify_switch(endpoint, {graph: counts[graph]}, set(), endpoint.update_url)   # as published: passes
+    with pytest.raises(StoreError) as info:   # as if MOVE had done nothing: the graph is not what was loaded
+        _verify_switch(endpoint, {graph: counts[graph] + 1}, {staging}, endpoint.update_url)
+    assert f"graph <{graph}> has {counts[graph]} triples instead of {counts[graph] + 1}" in str(info.value)
+    assert endpoint.update_url in str(info.value)
+    assert staging not in graph_counts(endpoint)
+    with pytest.raises(StoreError, match="staging graph"):   # a staging graph left over fails too
+        urllib.request.urlopen(req, timeout=10).read()
+        _verify_switch(endpoint, {graph: counts[graph]}, {staging}, endpoint.update_url)

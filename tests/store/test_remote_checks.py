@@ -94,3 +94,25 @@ def test_the_password_is_never_a_flag():
         Settings.load({"store_password": "secret"}, env={})
     assert Settings.load(env={"HTKG_STORE_PASSWORD": "secret", "HTKG_STORE_USER": "u"}).store_password == "secret"
     assert "secret" not in repr(Settings.load(env={"HTKG_STORE_PASSWORD": "secret"}))
+
+
+def _cpu_ticks(pid: int) -> int:
+    from pathlib import Path
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2:].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def test_virtuoso_stops_working_when_the_limit_passes(virtuoso_server, release):
+    """#7: a query htkg stopped at its limit kept the store at 100 % CPU for 30+ s; Virtuoso now gets
+    the limit as its own `timeout` and stops (a ~16M-pair cross product, minutes of work uncut)."""
+    import time
+    store = open_store(Settings(store_url=virtuoso_server.query_url), release)
+    slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?o . ?b ?q ?r FILTER(STR(?o) < STR(?r)) }"
+    with pytest.raises(QueryTimeout) as info:
+        store.query(slow, timeout=1)
+    assert virtuoso_server.query_url in str(info.value)
+    time.sleep(1.0)
+    before = _cpu_ticks(virtuoso_server.proc.pid)
+    time.sleep(2.0)
+    assert _cpu_ticks(virtuoso_server.proc.pid) - before < 50, "Virtuoso is still working on the abandoned query"
