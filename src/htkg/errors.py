@@ -140,6 +140,7 @@ class QueryTooBusy(QueryError):
 class QueryParameterError(QueryError):
     def __init__(self, parameter: str, message: str):
         self.parameter = parameter
+        self.detail = message          # the message without the parameter's name, for a page that names it
         super().__init__(f"parameter {parameter!r}: {message}")
 
 

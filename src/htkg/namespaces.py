@@ -10,7 +10,7 @@ from .iris import DEFAULT_BASE
 __all__ = [
     "HTKG", "ID", "GRAPH", "ORG", "SCHEMA", "FRAPO", "ELI", "OA", "DQV", "SD", "PREFIXES",
     "RDF", "RDFS", "OWL", "XSD", "SKOS", "PROV", "DCTERMS", "DCAT", "FOAF", "VOID", "SH",
-    "KNOWN_VOCABULARIES",
+    "KNOWN_VOCABULARIES", "AREA_PREFIXES", "prefixes_for",
 ]
 
 HTKG = Namespace(DEFAULT_BASE + "def/")
@@ -24,10 +24,20 @@ OA = Namespace("http://www.w3.org/ns/oa#")
 DQV = Namespace("http://www.w3.org/ns/dqv#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 
+# One prefix per area of IRIs under the base, the ones the curated files declare (docs/conventions.md):
+# a prefixed name cannot hold a '/', so `id:org/ovc` would be no name at all. Deeper IRIs (a law's
+# section, a quote of a source) are written in full wherever a person reads or types them.
+AREA_PREFIXES: dict[str, str] = {
+    "orgs": "id/org/", "group": "id/group/", "prog": "id/program/", "svc": "id/service/",
+    "contact": "id/contact/", "law": "id/law/", "relief": "id/relief/", "topic": "id/topic/",
+    "scheme": "id/scheme/", "page": "id/page/", "funding": "id/funding/", "event": "id/event/",
+    "operation": "id/operation/", "src": "id/source/", "query": "id/query/",
+    "graph": "graph/", "pg": "graph/page/", "ext": "graph/ext/",
+}
+
 PREFIXES: dict[str, str] = {
     "htkg": str(HTKG),
-    "id": str(ID),
-    "graph": str(GRAPH),
+    **{prefix: DEFAULT_BASE + path for prefix, path in AREA_PREFIXES.items()},
     "rdf": str(RDF),
     "rdfs": str(RDFS),
     "owl": str(OWL),
@@ -49,12 +59,12 @@ PREFIXES: dict[str, str] = {
 }
 
 # Namespaces whose terms count as defined without an htkg: declaration.
-KNOWN_VOCABULARIES = tuple(v for k, v in PREFIXES.items() if k not in {"htkg", "id", "graph"})
+KNOWN_VOCABULARIES = tuple(v for k, v in PREFIXES.items() if k != "htkg" and k not in AREA_PREFIXES)
 
 
 def prefixes_for(base: str) -> dict[str, str]:
     """The prefix map with the htkg namespaces under another base."""
     out = dict(PREFIXES)
-    for key in ("htkg", "id", "graph"):
+    for key in ("htkg", *AREA_PREFIXES):
         out[key] = base + PREFIXES[key][len(DEFAULT_BASE):]
     return out

@@ -104,14 +104,17 @@ def test_typed_query_runs_and_shows_the_stores_rows(watched, reference, release)
     assert visible == ["json", "xml", "csv", "tsv"]
 
 
-@pytest.mark.parametrize("name", ["who-funds-whom", "relations-of-an-entity"])
-def test_example_from_queries_opens_and_runs(watched, reference, name):
+@pytest.mark.parametrize("name", ["who-funds-whom", "relations-of-an-entity", "citation-of-a-fact"])
+def test_example_from_queries_opens_and_runs(watched, reference, name, client):
+    """"The citation of a fact" appended two VALUES blocks after ORDER BY: a syntax error on Run."""
     page = watched
     q = QUERIES[name]
+    listed = {e["name"]: e for e in client.get("/api/queries").get_json()}
     open_editor(page)
     page.select_option("#wb-examples", name)
     page.wait_for_selector(f".tabsList .tab.active >> text={q.title}")
-    assert editor_text(page).startswith(q.sparql.rstrip())
+    assert editor_text(page).endswith(listed[name]["example_sparql"])
+    assert page.locator(ACTIVE + ".parseErrorIcon").count() == 0
     run(page)
     values = {p.name: p.example for p in q.params if p.required}
     expected = reference.query(q.sparql, bindings=q.bind(values))
@@ -165,17 +168,25 @@ def test_time_limit_is_shown_and_the_query_kept(watched):
 
 
 def test_every_named_query_page_runs_and_shows_results(watched, reference):
+    """Each page opens on the query as it is: optional parameters unset (their examples as placeholders);
+    a query with a required parameter offers its example, and following that link shows its results."""
     page = watched
     assert len(QUERIES) >= 10
     for name, q in QUERIES.items():
         page.goto(f"/queries/{name}")
-        values = {p.name: p.example for p in q.params if p.example}
+        for p in q.params:
+            assert page.input_value(f"#param-{p.name}") == ""
+            if p.example:
+                assert page.get_attribute(f"#param-{p.name}", "placeholder") == f"e.g. {p.example}"
+        if any(p.required for p in q.params):
+            page.click("#wb-example-link")
+            values = {p.name: p.example for p in q.params if p.example}
+        else:
+            values = {}
         expected = reference.query(q.sparql, bindings=q.bind(values))
         rows = page.locator("#wb-results tbody tr")
         assert rows.count() == len(expected.rows), name
         assert page.inner_text("#wb-count").startswith(f"{len(expected.rows)} row"), name
-        for p in q.params:
-            assert page.input_value(f"#param-{p.name}") == (p.example or "")
         for fmt in ("SPARQL JSON", "SPARQL XML", "CSV", "TSV"):
             assert page.locator(".wb-formats a", has_text=fmt).count() == 1
 
@@ -184,8 +195,8 @@ def test_relations_are_drawn_as_a_graph(watched, reference):
     page = watched
     page.goto("/queries/who-funds-whom")
     page.wait_for_selector("#wb-graph[data-drawn]", state="attached")
-    q = QUERIES["who-funds-whom"]   # with no values given, the page runs the query on its examples
-    expected = reference.query(q.sparql, bindings=q.bind({p.name: p.example for p in q.params if p.example}))
+    q = QUERIES["who-funds-whom"]   # with no values given, the page runs the query unfiltered
+    expected = reference.query(q.sparql, bindings=q.bind({}))
     ends = {r[k].value for r in expected.rows for k in ("funder", "funded")}
     assert int(page.get_attribute("#wb-graph", "data-drawn")) == len(ends)
 
@@ -219,3 +230,97 @@ def test_prefixes_are_completed_from_the_project(watched, release):
     page.keyboard.press("Control+Space")
     hint = page.wait_for_selector(".CodeMirror-hint")
     assert hint.inner_text() == f"htkg: <{release.base_iri}def/>"
+
+
+def test_a_huge_result_shows_its_first_rows_and_says_so(watched, release, app):
+    """A cross product with no LIMIT streamed 1.3 GB into the tab ("Failed to fetch"): the editor asks
+    for the first html_row_limit rows, the endpoint stops the query there and says so."""
+    page = watched
+    cap = app.extensions["htkg"].settings.html_row_limit
+    open_editor(page)
+    type_query(page, "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }")
+    run(page)
+    note = page.wait_for_selector(".wb-capped", timeout=20000)
+    assert f"First {cap:,} rows shown" in note.inner_text() and "Download the full result" in note.inner_text()
+    shown = page.evaluate("() => window.htkgEditor.getTab().getYasr().results.getBindings().length")
+    assert shown == cap
+    # a result under the cap carries no note
+    type_query(page, ORGS)
+    run(page)
+    page.wait_for_function("() => window.htkgEditor.getTab().getYasr().results.getBindings().length === 20")
+    assert page.locator(".wb-capped").count() == 0
+
+
+def test_iris_in_results_are_names_the_next_query_accepts(watched, reference, release):
+    """Results showed `id:org/otip` (no prefixed name may hold a '/'): copied into a query, it broke it."""
+    page = watched
+    base = release.base_iri
+    query = f"""SELECT ?thing WHERE {{ VALUES ?thing {{ <{base}id/org/ovc> <{base}id/law/irtpa-2004/sec-7202> }} }}"""
+    open_editor(page)
+    type_query(page, query)
+    run(page)
+    page.wait_for_function("() => document.querySelectorAll('.tabPanel.active .yasr tbody a.iri').length === 2")
+    shown = page.eval_on_selector_all(ACTIVE + ".yasr tbody a.iri", "as => as.map(a => a.textContent)")
+    assert sorted(shown) == sorted(["orgs:ovc", f"<{base}id/law/irtpa-2004/sec-7202>"])
+    assert all("/" not in s.split(":", 1)[1] for s in shown if not s.startswith("<"))
+    # pasted as they are into the editor (whose text declares the project's prefixes), they run
+    prologue = "\n".join(f"PREFIX {p}: <{ns}>" for p, ns in release_prefixes(release).items())
+    again = f"{prologue}\nSELECT ?p WHERE {{ VALUES ?t {{ {' '.join(shown)} }} ?t ?p ?o }} LIMIT 1"
+    type_query(page, again)
+    run(page)
+    page.wait_for_selector(ACTIVE + ".yasr table.dataTable tbody tr")
+    assert page.locator(ACTIVE + ".yasr .wb-error").count() == 0
+
+
+def release_prefixes(release) -> dict[str, str]:
+    from htkg.namespaces import prefixes_for
+    return prefixes_for(release.base_iri)
+
+
+def test_syntax_error_says_what_is_wrong_and_where(watched, release):
+    page = watched
+    page.expected_failures.add(400)
+    open_editor(page)
+    type_query(page, f"PREFIX id: <{release.base_iri}id/>\nSELECT * WHERE {{ id:org/otip ?p ?o }}")
+    run(page)
+    message = page.wait_for_selector(ACTIVE + ".yasr .wb-error").inner_text()
+    assert "line 2, column" in message
+    assert "`id:org/otip` is not a prefixed name" in message and "orgs:otip" in message
+
+
+def test_editor_is_accessible_and_fits_a_phone_before_and_after_a_run(browser, server):
+    from axe import assert_no_axe_violations
+    from screens import PHONE, assert_no_horizontal_scroll, screenshot
+    for width in (1280, PHONE):
+        context = browser.new_context(base_url=server.url, viewport={"width": width, "height": 900})
+        try:
+            page = context.new_page()
+            open_editor(page)
+            assert_no_axe_violations(page, f"the query editor at {width} px")
+            type_query(page, ORGS)
+            run(page)
+            page.wait_for_selector(ACTIVE + ".yasr table.dataTable tbody tr")
+            page.wait_for_selector(ACTIVE + ".yasr .wb-label")
+            assert_no_axe_violations(page, f"the query editor after a run at {width} px")
+            if width == PHONE:
+                assert_no_horizontal_scroll(page, "the query editor after a run")
+            else:
+                screenshot(page, "editor-after-a-run")
+        finally:
+            context.close()
+
+
+@pytest.mark.parametrize("path", ["/queries/who-funds-whom", "/queries/relations-of-an-entity",
+                                  "/sparql"])
+def test_named_query_pages_and_the_endpoint_page_are_accessible_at_both_widths(browser, server, path):
+    from axe import assert_no_axe_violations
+    from screens import PHONE, scroll_overflow
+    for width in (1280, PHONE):
+        context = browser.new_context(base_url=server.url, viewport={"width": width, "height": 900})
+        try:
+            page = context.new_page()
+            page.goto(path, wait_until="networkidle")
+            assert_no_axe_violations(page, f"{path} at {width} px")
+            assert scroll_overflow(page) <= 0, f"{path} scrolls sideways at {width} px"
+        finally:
+            context.close()

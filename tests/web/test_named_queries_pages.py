@@ -28,7 +28,8 @@ def test_editor_is_served_with_the_projects_prefixes_and_nothing_from_outside(cl
 
 def test_named_query_page_shows_sparql_form_and_formats(client):
     name, q = next((n, q) for n, q in QUERIES.items() if q.params)
-    html = client.get(f"/queries/{name}").get_data(as_text=True)
+    html = client.get(f"/queries/{name}", query_string={p.name: p.example for p in q.params if p.example}
+                      ).get_data(as_text=True)
     assert q.title in html
     for p in q.params:
         assert f'name="{p.name}"' in html
@@ -59,3 +60,61 @@ def test_every_api_link_of_the_catalog_answers(client):
         resp = client.get(url)
         assert resp.status_code == 200, (url, resp.get_data(as_text=True)[:300])
         resp.close()
+
+
+def _html(client, path, **kw) -> str:
+    resp = client.get(path, headers={"Accept": "text/html"}, **kw)
+    assert resp.status_code == 200, resp.get_data(as_text=True)[:300]
+    return resp.get_data(as_text=True)
+
+
+def test_named_query_page_opens_on_every_row_not_filtered_to_the_example(client, direct):
+    """"Who funds whom" opened showing OVC only: its optional funder was set to the example."""
+    q = QUERIES["who-funds-whom"]
+    assert any(p.example and not p.required for p in q.params)
+    html = _html(client, "/queries/who-funds-whom")
+    everything = direct.query(q.sparql, bindings=q.bind({}))
+    assert re.search(r'id="wb-count">(\d+) rows?', html).group(1) == str(len(everything.rows))
+    for p in q.params:     # the example is a placeholder, never a value
+        field = re.search(rf'<input id="param-{p.name}"[^>]*>', html, re.S).group(0)
+        assert 'value=""' in field and f'placeholder="e.g. {p.example}"' in field
+
+
+def test_required_parameter_left_empty_offers_the_example_instead_of_results(client, direct):
+    name, q = next((n, q) for n, q in QUERIES.items() if any(p.required and p.example for p in q.params))
+    html = _html(client, f"/queries/{name}")
+    assert 'id="wb-missing"' in html and 'id="wb-results"' not in html
+    link = re.search(r'<a href="([^"]+)" id="wb-example-link"', html).group(1).replace("&amp;", "&")
+    examples = {p.name: p.example for p in q.params if p.example}
+    followed = _html(client, link)
+    expected = direct.query(q.sparql, bindings=q.bind(examples))
+    assert re.search(r'id="wb-count">(\d+) rows?', followed).group(1) == str(len(expected.rows))
+
+
+def test_open_in_the_editor_keeps_the_parameters(client, direct):
+    """"Open in the query editor" dropped the values: the editor got the bare query (a 400 for a required one)."""
+    from html import unescape
+    from urllib.parse import parse_qs, urlsplit
+    name, q = next((n, q) for n, q in QUERIES.items() if any(p.required and p.example for p in q.params))
+    values = {p.name: p.example for p in q.params if p.example}
+    html = _html(client, f"/queries/{name}", query_string=values)
+    link = unescape(re.search(r'<a href="([^"]+)">Open in the query editor</a>', html).group(1))
+    assert urlsplit(link).path == "/query"
+    text = parse_qs(urlsplit(link).query)["query"][0]
+    resp = client.post("/sparql", data={"query": text}, headers={"Accept": "application/sparql-results+json"})
+    assert resp.status_code == 200
+    expected = direct.query(q.sparql, bindings=q.bind(values))
+    assert len(resp.get_json()["results"]["bindings"]) == len(expected.rows) > 0
+
+
+def test_every_examples_text_in_the_api_runs_as_it_is(client, direct):
+    """The editor's "The citation of a fact" appended two VALUES after ORDER BY: a syntax error."""
+    listed = client.get("/api/queries").get_json()
+    for entry in listed:
+        q = QUERIES[entry["name"]]
+        resp = client.post("/sparql", data={"query": entry["example_sparql"]},
+                           headers={"Accept": "application/sparql-results+json, text/turtle;q=0.9"})
+        assert resp.status_code == 200, (entry["name"], resp.get_data(as_text=True)[:300])
+        if q.form == "select":
+            examples = {p.name: p.example for p in q.params if p.required and p.example}
+            assert len(resp.get_json()["results"]["bindings"]) == len(direct.query(q.sparql, bindings=q.bind(examples)).rows)

@@ -60,16 +60,41 @@ def test_named_query_pages_hold_the_results_in_order(small_pages, direct, releas
             assert f'href="{previous}" rel="prev"' in html
 
 
-def test_named_query_page_past_the_end_says_so(small_pages, direct, release):
-    beyond = len(_expected_pages(direct, release)) + 1
-    html = small_pages.get(f"/queries/{QUERY}?page={beyond}").get_data(as_text=True)
-    assert f"No rows on page {beyond}" in html and 'rel="prev"' in html
+def test_named_query_page_past_the_end_is_400_naming_the_range(small_pages, direct, release):
+    """?page=999 was a 200 with an empty page; ?page=-1 said "from 1 to 1001" for 2 rows."""
+    last = len(_expected_pages(direct, release))
+    for value in (str(last + 1), "999", "-1", "0"):
+        resp = small_pages.get(f"/queries/{QUERY}", query_string={"page": value})
+        html = resp.get_data(as_text=True)
+        assert resp.status_code == 400, value
+        assert f"<code>page</code>: expected a page number from 1 to {last}, got" in html, value
 
 
-def test_named_query_page_keeps_the_parameters_in_its_links(small_pages, release):
-    name, q = next((n, q) for n, q in release.queries.items() if q.params and all(p.example for p in q.params))
+def test_a_one_page_view_says_there_is_only_one_page(small_pages, direct, release):
+    name = "who-funds-whom"
+    assert len(release.queries[name].execute(direct).rows) <= PAGE
+    for value in ("-1", "2", "999"):
+        resp = small_pages.get(f"/queries/{name}", query_string={"page": value})
+        assert resp.status_code == 400
+        assert "<code>page</code>: expected page 1 (there is only one page)" in resp.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("value", ["-1", "2", "x"])
+def test_quality_page_takes_only_page_1(client, value):
+    """/quality?page=-1 was accepted: the same rule and wording as every other view."""
+    resp = client.get("/quality", query_string={"page": value}, headers={"Accept": "application/json"})
+    assert resp.status_code == 400
+    err = resp.get_json()["error"]
+    assert err["parameter"] == "page" and "expected page 1 (there is only one page)" in err["message"]
+    assert client.get("/quality?page=1", headers={"Accept": "text/html"}).status_code == 200
+
+
+def test_named_query_page_keeps_the_parameters_in_its_links(release_dir, release, direct):
+    one_row = create_app(Settings(release_dir=str(release_dir), html_row_limit=1)).test_client()
+    name, q = next((n, q) for n, q in release.queries.items() if q.params and all(p.example for p in q.params)
+                   and len(q.execute(direct, {p.name: p.example for p in q.params}).rows) >= 2)
     values = {p.name: p.example for p in q.params}
-    resp = small_pages.get(f"/queries/{name}", query_string={**values, "page": "2"})
+    resp = one_row.get(f"/queries/{name}", query_string={**values, "page": "2"})
     assert resp.status_code == 200
     link = re.search(r'href="([^"]*)" rel="prev"', resp.get_data(as_text=True)).group(1)
     from html import unescape
@@ -129,4 +154,4 @@ def test_resource_page_pages_its_inbound_links(client, direct, release, monkeypa
 def test_resource_page_bad_page_is_400_naming_it(client, value):
     resp = client.get(f"/{HUB}", query_string={"page": value}, headers={"Accept": "text/html"})
     assert resp.status_code == 400
-    assert "parameter &#x27;page&#x27;: expected a page number from 1 to 1" in resp.get_data(as_text=True)
+    assert "parameter &#x27;page&#x27;: expected page 1 (there is only one page)" in resp.get_data(as_text=True)

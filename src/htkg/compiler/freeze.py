@@ -33,6 +33,7 @@ from ..formats import by_name
 from ..iris import DEFAULT_BASE
 from ..namespaces import prefixes_for
 from ..store.oxigraph import OxigraphStore
+from ..store.base import PlainNames
 from .enrich import skolemize
 from .sources import to_ox_quads
 from .validate import ValidationReport
@@ -108,8 +109,8 @@ def freeze(store: ox.Store, report: ValidationReport, out: Path, *, base_iri: st
             source = dumps["by-graph"] if name == "trig" else dumps["ntriples"]
             source_fmt = ox.RdfFormat.N_QUADS if name == "trig" else ox.RdfFormat.N_TRIPLES
             dumps[name] = tmp / "dumps" / f"{DUMP_NAME}.{by_name(name).extension}"
-            ox.serialize(ox.parse(path=str(source), format=source_fmt), output=str(dumps[name]), format=fmt,
-                         prefixes=prefixes)
+            with open(dumps[name], "wb") as fh, PlainNames(fh, prefixes) as plain:   # no `law:a\/b` names
+                ox.serialize(ox.parse(path=str(source), format=source_fmt), plain, format=fmt, prefixes=prefixes)
         step("dump jsonld")
         dumps["jsonld"] = tmp / "dumps" / f"{DUMP_NAME}.jsonld"
         with open(dumps["jsonld"], "w", encoding="utf-8") as fh:
@@ -296,7 +297,7 @@ def _write_report(root: Path, report: ValidationReport, base: str, version: str,
     skolemize(rds)
     quads = sorted(to_ox_quads(rds), key=str)
     triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
-    data = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+    data = PlainNames.rewrite(ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes), prefixes)
     entries = [write_release_file(root, "quality/report.ttl", data, "text/turtle", "turtle")]
     rel = base + "release/" + version
     ttl = f"""@prefix dqv: <http://www.w3.org/ns/dqv#> .

@@ -87,8 +87,12 @@ class NamedQuery:
     def param(self, name: str) -> Parameter | None:
         return next((p for p in self.params if p.name == name), None)
 
-    def bind(self, values: Mapping[str, str]) -> dict[str, ox.NamedNode | ox.Literal]:
-        """Check the client's values (unknown, missing, malformed → QueryParameterError) and convert them."""
+    def bind(self, values: Mapping[str, str], *, complete: bool = True) -> dict[str, ox.NamedNode | ox.Literal]:
+        """Check the client's values (unknown, missing, malformed → QueryParameterError) and convert them.
+
+        ``complete=False`` checks the values given and lets a required parameter be missing (a form half
+        filled in: what is there must still be right).
+        """
         known = {p.name for p in self.params}
         for key in values:
             if key not in known:
@@ -100,7 +104,7 @@ class NamedQuery:
             if raw is None or raw == "":
                 raw = p.default
             if raw is None:
-                if p.required:
+                if p.required and complete:
                     raise QueryParameterError(p.name, f"required by query {self.name!r} ({p.help})")
                 continue
             out[p.name] = p.to_term(raw)

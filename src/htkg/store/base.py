@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from dataclasses import dataclass, field
 from typing import IO, Iterable, Iterator, Mapping, Protocol, runtime_checkable
 
@@ -12,7 +13,7 @@ import pyoxigraph as ox
 from ..formats import Format
 
 __all__ = ["Store", "QueryResult", "Answer", "AnswerStream", "Term", "term_json", "term_from_json",
-           "serialize_triples", "time_limit", "ask_text", "ASK_TEXT", "CHUNK_BYTES"]
+           "serialize_triples", "PlainNames", "time_limit", "ask_text", "ASK_TEXT", "CHUNK_BYTES"]
 
 CHUNK_BYTES = 64 * 1024   # a streamed answer goes to the client in pieces of this size, from any store
 
@@ -156,13 +157,74 @@ def serialize_triples(triples, fmt: Format, prefixes: Mapping[str, str] | None =
     """Triples in an RDF format; TriG and N-Quads put them in the default graph.
 
     The bytes, or with ``output`` nothing: they are written there as ``triples`` is read.
+    In Turtle and TriG no prefixed name carries an escaped ``/`` (see :class:`PlainNames`).
     """
     kind = getattr(ox.RdfFormat, fmt.oxigraph)
     if fmt.named_graphs:
         triples = (ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples)
-    if fmt.name in ("turtle", "trig", "rdfxml"):
+    if fmt.name in ("turtle", "trig") and prefixes:
+        if output is None:
+            return PlainNames.rewrite(ox.serialize(triples, format=kind, prefixes=dict(prefixes)), prefixes)
+        with PlainNames(output, prefixes) as plain:
+            ox.serialize(triples, plain, format=kind, prefixes=dict(prefixes))
+        return None
+    if fmt.name == "rdfxml":
         return ox.serialize(triples, output, format=kind, prefixes=dict(prefixes or {}))
     return ox.serialize(triples, output, format=kind)
+
+
+class PlainNames:
+    r"""A binary writer that spells out, as ``<IRI>``, every prefixed name holding an escaped ``/``.
+
+    pyoxigraph abbreviates ``<…/id/law/irtpa-2004/sec-7202>`` with the prefix ``law:`` as
+    ``law:irtpa-2004\/sec-7202``: legal Turtle, but a name a person cannot read or paste into a query
+    as it looks. Lines are rewritten as they are written (a prefixed name never spans lines); in a string
+    literal a backslash before ``/`` is itself escaped (``\\/``), so literals are never touched.
+
+    >>> PlainNames.rewrite(b"law:a\/b law:c .\n", {"law": "http://e/law/"})
+    b'<http://e/law/a/b> law:c .\n'
+    """
+
+    _NAME = re.compile(rb"(?<![\w.\\:/<-])([A-Za-z][\w.-]*)?:((?:[\w.%-]|\\[-/~.!$&'()*+,;=?#@%_])+)")
+
+    def __init__(self, output: IO[bytes], prefixes: Mapping[str, str]):
+        self.output, self.pending = output, b""
+        self.namespaces = {k.encode(): v.encode() for k, v in prefixes.items()}
+
+    @classmethod
+    def rewrite(cls, data: bytes, prefixes: Mapping[str, str]) -> bytes:
+        if b"\\/" not in data:
+            return data
+        return cls(None, prefixes)._plain(data)
+
+    def _plain(self, data: bytes) -> bytes:
+        def spell(m: re.Match) -> bytes:
+            local = m.group(2)
+            ns = self.namespaces.get(m.group(1) or b"")
+            if b"\\" not in local or ns is None:
+                return m.group(0)
+            return b"<" + ns + re.sub(rb"\\(.)", rb"\1", local) + b">"
+        return self._NAME.sub(spell, data) if b"\\/" in data else data
+
+    def write(self, data: bytes) -> int:
+        cut = data.rfind(b"\n") + 1
+        if cut:
+            self.output.write(self._plain(self.pending + data[:cut]))
+            self.pending = data[cut:]
+        else:
+            self.pending += data
+        return len(data)
+
+    def flush(self) -> None:
+        self.output.flush()
+
+    def __enter__(self) -> "PlainNames":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.pending:
+            self.output.write(self._plain(self.pending))
+            self.pending = b""
 
 
 @runtime_checkable

@@ -52,14 +52,22 @@ _DRAIN_SECONDS = 1.0     # how long a cancelled child may take to stop before it
 
 
 class QueryCrashed(QueryError):
-    """The process evaluating the query died (pyoxigraph aborted, or the memory limit was hit)."""
+    """The process evaluating the query died: the memory limit was hit (pyoxigraph aborts when an
+    allocation fails: SIGABRT) or it overflowed its stack. A limit of this server, like the time
+    limit: 503, with what to change in the query."""
 
-    status = 500
+    status = 503
 
     def __init__(self, how: str, memory_mb: int):
-        super().__init__(f"the query engine stopped abnormally on this query ({how}) and was restarted",
-                         hint=f"queries that nest very deeply or need more than {memory_mb} MiB do this; "
-                              "simplify the query")
+        if "SIGABRT" in how:
+            message = (f"the query was stopped: it needed more memory than this server gives one query "
+                       f"({memory_mb} MiB)")
+            hint = ("ORDER BY, GROUP BY and DISTINCT hold every row of the pattern in memory: narrow the pattern "
+                    "or drop the ordering; the whole graph is in the dumps (/dumps/)")
+        else:
+            message = f"the query was stopped: the query engine failed on it ({how}) and was restarted"
+            hint = f"queries that nest very deeply or need more than {memory_mb} MiB do this; simplify the query"
+        super().__init__(message, hint=hint)
 
 
 class _Cancelled(Exception):

@@ -15,6 +15,7 @@ from ..errors import QuerySyntaxError, ReleaseError, StoreError
 from ..formats import Format
 from .base import ASK_TEXT, Answer, QueryResult, Term, ask_text, serialize_triples
 from .bind import inject_values
+from .syntax_hints import explain
 
 __all__ = ["OxigraphStore", "run_query", "evaluate", "syntax_error", "load_on_disk", "page_of", "serialize_result"]
 
@@ -34,7 +35,7 @@ def syntax_error(exc: SyntaxError, query: str) -> QuerySyntaxError:
         if 0 < line <= len(lines):
             src = lines[line - 1]
             snippet = src[max(0, col - 30):col + 30] if col else src[:60]
-    return QuerySyntaxError(message, line, col, snippet)
+    return QuerySyntaxError(explain(query, message), line, col, snippet)
 
 
 def run_query(store: ox.Store, sparql: str, *, bindings: Mapping[str, Term] | None = None,

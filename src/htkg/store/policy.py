@@ -32,6 +32,7 @@ from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 
 from ..errors import QueryRefused, QuerySyntaxError
+from .syntax_hints import explain
 
 __all__ = ["CheckedQuery", "check_query", "parsed_query", "dataset_of", "check_graphs", "refuse_update", "PARSE_LOCK"]
 
@@ -220,4 +221,4 @@ def _syntax_error(exc: ParseException, text: str) -> QuerySyntaxError:
     src = text.splitlines()[line - 1] if 0 < line <= len(text.splitlines()) else ""
     snippet = src[max(0, col - 30):col + 30] if src else None
     message = str(exc.msg) if exc.msg else "unexpected text"
-    return QuerySyntaxError(message, line, col, snippet)
+    return QuerySyntaxError(explain(text, message), line, col, snippet)

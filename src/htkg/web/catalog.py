@@ -16,7 +16,7 @@ from rdflib import Graph, Literal, URIRef
 from ..formats import RDF_GRAPH_FORMATS, by_extension, by_name
 from ..publish.metadata import (DESCRIPTION, LICENSE, TITLE, MetadataContext, catalog_graph, data_json,
                                 dumps_of, placeholders_in_use, void_graph)
-from .http import cacheable, choose_format, not_acceptable
+from .http import cacheable, choose_format, not_acceptable, page_param
 from .resources import per_public_root
 from .site import site
 
@@ -112,7 +112,8 @@ def _quality_graph() -> Graph:
 @bp.route("/quality", methods=["GET", "HEAD"])
 @bp.route("/quality.<ext>", methods=["GET", "HEAD"])
 def quality(ext: str | None = None):
-    """The release's SHACL validation report and its DQV summary."""
+    """The release's SHACL validation report and its DQV summary (one page: every result is listed)."""
+    page_param(1)
     graph = per_public_root("quality", _quality_graph)
     q = """PREFIX sh: <http://www.w3.org/ns/shacl#>
 SELECT ?focus ?path ?value ?severity ?message ?shape WHERE { ?r a sh:ValidationResult ; sh:focusNode ?focus .

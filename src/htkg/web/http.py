@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+from typing import Callable
 import hashlib
 import zlib
 from email.utils import format_datetime, parsedate_to_datetime
@@ -17,7 +18,7 @@ from .errors import error_response
 from .site import site
 
 __all__ = ["install", "choose_format", "cacheable", "Streamed", "not_modified", "not_acceptable", "behind_proxy",
-           "compressible", "page_param", "PAGE_PARAM"]
+           "compressible", "page_param", "page_out_of_range", "PAGE_PARAM"]
 
 _GZIP_MIN = 500
 _GZIP_SUFFIX = "-gz"   # a gzipped body is another representation: its ETag differs
@@ -28,7 +29,7 @@ def install(app: Flask) -> None:
     def _cors(resp: Response) -> Response:
         s = site()
         resp.headers["Access-Control-Allow-Origin"] = s.settings.cors_origin
-        resp.headers["Access-Control-Expose-Headers"] = "ETag, Last-Modified, Content-Length, Content-Type, Link, Vary"
+        resp.headers["Access-Control-Expose-Headers"] = "ETag, Last-Modified, Content-Length, Content-Type, Link, Vary, HTKG-Row-Cap"
         if request.method == "OPTIONS":
             resp.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"
             resp.headers["Access-Control-Allow-Headers"] = request.headers.get(
@@ -94,18 +95,30 @@ class _GzipStream:
             close()
 
 
-def page_param(last: int, *, hint: str = "") -> int:
-    """``?page=`` of an HTML view, from 1 to ``last`` (1 when absent); else a 400 naming the parameter."""
+def page_param(last: int | Callable[[], int], *, hint: str = "") -> int:
+    """``?page=`` of an HTML view, from 1 to ``last`` (1 when absent); else a 400 naming the parameter.
+
+    The one paging rule of the site: pages are numbered from 1 to the last page that holds rows (1 for
+    an empty view). ``last`` may be a function, called only to word the error when the number of pages
+    is not known before reading (a named query's results). :func:`page_out_of_range` is the same error
+    for a number that turned out to be past the end.
+    """
     given = request.args.getlist(PAGE_PARAM)
     if not given:
         return 1
     if len(given) > 1:
         raise QueryParameterError(PAGE_PARAM, f"given {len(given)} times; give it once")
     raw = given[0].strip()
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 12 and 1 <= int(raw) <= last):
-        raise QueryParameterError(PAGE_PARAM, f"expected a page number from 1 to {last}, got {given[0][:40]!r}"
-                                  + (f" ({hint})" if hint else ""))
-    return int(raw)
+    known = last if isinstance(last, int) else None
+    if raw.isascii() and raw.isdigit() and len(raw) <= 12 and 1 <= int(raw) and (known is None or int(raw) <= known):
+        return int(raw)
+    raise page_out_of_range(given[0], known if known is not None else last(), hint=hint)
+
+
+def page_out_of_range(given: str | int, last: int, *, hint: str = "") -> QueryParameterError:
+    """The error for a page number that is not a page of the view (it has pages 1 to ``last``)."""
+    pages = "page 1 (there is only one page)" if last <= 1 else f"a page number from 1 to {last}"
+    return QueryParameterError(PAGE_PARAM, f"expected {pages}, got {str(given)[:40]!r}" + (f" ({hint})" if hint else ""))
 
 
 def behind_proxy(wsgi_app):

@@ -19,8 +19,9 @@ from ..dataset.queries import NamedQuery
 from ..errors import QueryParameterError
 from ..formats import RDF_GRAPH_FORMATS, by_name
 from ..publish.queries_rdf import QUERIES_GRAPH
+from ..store.bind import inject_values
 from ..iris import DEFAULT_BASE
-from .http import PAGE_PARAM, Streamed, cacheable, choose_format, not_acceptable, page_param
+from .http import PAGE_PARAM, Streamed, cacheable, choose_format, not_acceptable, page_out_of_range, page_param
 from .openapi import FORMAT_PARAM, offered_formats, openapi_spec
 from .site import site
 from .sparql import evaluate
@@ -52,9 +53,16 @@ def _values() -> dict[str, str]:
     return out
 
 
+def with_values(q: NamedQuery, values: dict[str, str]) -> str:
+    """The query's text with ``values`` bound by one VALUES block: a query that runs as it is in the editor."""
+    return inject_values(q.sparql, q.bind(values))
+
+
 def _describe(q: NamedQuery) -> dict:
+    examples = {p.name: p.example for p in q.params if p.required and p.example}
     return {
         "name": q.name, "title": q.title, "description": q.description, "form": q.form, "sparql": q.sparql,
+        "example_sparql": with_values(q, examples),
         "api": url_for("queries.api_query", name=q.name), "page": url_for("queries.page", name=q.name),
         "parameters": [{"name": p.name, "type": p.type, "required": p.required, "help": p.help,
                         **{k: v for k, v in (("example", p.example), ("default", p.default)) if v is not None}}
@@ -119,21 +127,27 @@ def catalog():
 
 @bp.get("/queries/<name>")
 def page(name: str):
+    """A named query's page: the form, and the results of the values given (none: every optional one unset).
+
+    The page never runs on the examples by itself: they are shown as placeholders, and a query with a
+    required parameter left empty shows a link that runs it on its example instead of results.
+    """
     s = site()
     q = _named(name)
-    given = _values()
-    # With nothing given, the page shows the query at work on its example values.
-    using_examples = not given and any(p.example for p in q.params)
-    values = {p.name: p.example for p in q.params if p.example} if using_examples else given
+    values = _values()
+    missing = [p for p in q.params if p.required and not values.get(p.name) and p.default is None]
     size = s.settings.html_row_limit
-    error, result, status, more = None, None, 200, False
+    error, result, status, more, number = None, None, 200, False, 1
     try:
-        number = page_param(MAX_PAGE_OFFSET // size + 1, hint="for rows further in, download the results")
-        bindings = q.bind(values)
+        given = q.bind({k: v for k, v in values.items() if v}, complete=False)   # what is given must be right
+        bindings = None if missing else given
+        number = page_param(lambda: _last_page(q.sparql, bindings, size))
+        if bindings is not None:
+            result, more = _page_of(q.sparql, bindings, (number - 1) * size, size)
+            if number > 1 and not _rows_of(result):
+                raise page_out_of_range(number, _last_page(q.sparql, bindings, size))
     except QueryParameterError as exc:
-        error, status, number = exc, 400, 1
-    else:
-        result, more = _page_of(q.sparql, bindings, (number - 1) * size, size)
+        error, status, result = exc, 400, None
     table = _table(result, first=(number - 1) * size, more=more) if result is not None else None
     kept = {k: v for k, v in values.items() if v}
     query_string = urlencode(kept)
@@ -142,14 +156,33 @@ def page(name: str):
     pages = {"number": number,
              "previous": _page_link(name, kept, number - 1) if number > 1 else None,
              "next": _page_link(name, kept, number + 1) if more else None}
+    examples = {p.name: p.example for p in q.params if p.example}
+    try:
+        editor_query = with_values(q, kept) if table is not None else q.sparql
+    except QueryParameterError:
+        editor_query = q.sparql
     html = render_template(
-        "workbench/query.html", q=q, values=values, using_examples=using_examples, error=error,
+        "workbench/query.html", q=q, values=values, missing=missing, error=error,
         result=result, table=table, downloads=downloads, query_string=query_string, pages=pages,
         graph=relation_graph(table),
-        editor_link=url_for("workbench.editor") + "?" + urlencode({"query": q.sparql}),
+        example_link=_page_link(name, {**examples, **kept}, 1) if missing and examples else None,
+        editor_link=url_for("workbench.editor") + "?" + urlencode({"query": editor_query}),
     )
     resp = Response(html, status=status)
     return cacheable(resp) if status == 200 else resp
+
+
+def _rows_of(result) -> list:
+    return result.rows if result.kind == "select" else result.triples if result.kind == "graph" else [True]
+
+
+def _last_page(sparql: str, bindings, size: int) -> int:
+    """How many pages the results fill (1 when empty), reading at most MAX_PAGE_OFFSET rows."""
+    if bindings is None:
+        return 1
+    result, more = _page_of(sparql, bindings, 0, MAX_PAGE_OFFSET)
+    rows = len(_rows_of(result)) if result.kind in ("select", "graph") else 1
+    return max(1, -(-rows // size))
 
 
 def _page_link(name: str, values: dict, number: int) -> str:

@@ -15,7 +15,7 @@ import threading
 from collections import OrderedDict
 from urllib.parse import parse_qsl
 
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Response, current_app, request, url_for
 
 from ..errors import QueryRefused
 from ..formats import RDF_DATASET_FORMATS, RDF_GRAPH_FORMATS, RESULT_FORMATS, Format, by_name, negotiate
@@ -24,7 +24,7 @@ from .http import Streamed, cacheable, not_acceptable, not_modified
 from ..store.policy import check_graphs, refuse_update
 from .site import site
 
-__all__ = ["bp", "ResultCache", "evaluate"]
+__all__ = ["bp", "ResultCache", "evaluate", "first_rows", "ROW_CAP_PARAM", "ROW_CAP_HEADER"]
 
 bp = Blueprint("sparql", __name__)
 bp.record_once(lambda state: state.app.extensions.setdefault("htkg_sparql_cache", ResultCache()))
@@ -35,6 +35,8 @@ SD_FORMATS = (by_name("html"),) + RDF_GRAPH_FORMATS
 _GRAPH_ALIASES = {"xml": "rdfxml", "rdf+xml": "rdfxml", "json": "jsonld", "json-ld": "jsonld", "n3": "turtle",
                   "nt": "ntriples", "n-triples": "ntriples"}
 _TEXT = {"text/csv", "text/tab-separated-values"}
+ROW_CAP_PARAM = "max-rows"        # ?max-rows=N: the first N rows of a SELECT (the query editor sends it)
+ROW_CAP_HEADER = "HTKG-Row-Cap"   # on an answer cut to its first N rows: N
 
 
 class ResultCache:
@@ -138,12 +140,13 @@ def _answer(query: str, params: dict[str, list[str]]) -> Response:
     if result_fmt is None and graph_fmt is None:
         return not_acceptable(RESULT_FORMATS + GRAPH_RESULT_FORMATS)
     timeout = _timeout(params)
+    cap = _row_cap(params, result_fmt)
 
     metrics = current_app.extensions.get("htkg_metrics")
     cache: ResultCache = current_app.extensions["htkg_sparql_cache"]
     key = (s.version, query, tuple(default) if default is not None else None,
            tuple(named) if named is not None else None,
-           result_fmt.name if result_fmt else None, graph_fmt.name if graph_fmt else None)
+           result_fmt.name if result_fmt else None, graph_fmt.name if graph_fmt else None, cap)
     etag_key = "|".join(str(k) for k in key[2:])
     unchanged = not_modified(key=etag_key)   # before any work: the release, hence the answer, is the same
     if unchanged is not None:
@@ -166,6 +169,12 @@ def _answer(query: str, params: dict[str, list[str]]) -> Response:
             stream.close()
         return not_acceptable(GRAPH_RESULT_FORMATS if form == "graph" else RESULT_FORMATS)
     fmt = by_name(fmt_name)
+    capped = False
+    if cap is not None and form == "select":    # the first rows only: read them, stop the query
+        body, capped = first_rows(body, stream, cap)
+        stream = None
+        if not capped:
+            cache.put(key, (form, fmt_name, body))
     if stream is None:
         resp = Response(body, content_type=fmt.content_type)
     else:
@@ -173,7 +182,65 @@ def _answer(query: str, params: dict[str, list[str]]) -> Response:
                         content_type=fmt.content_type)
     if fmt.media_type in _TEXT:
         resp.headers["Content-Type"] = f"{fmt.media_type}; charset=utf-8"
+    if capped:
+        resp.headers[ROW_CAP_HEADER] = str(cap)
     return cacheable(resp, key=etag_key)
+
+
+def _row_cap(params, result_fmt: Format | None) -> int | None:
+    """``max-rows=N`` (this server's own parameter, sent by the query editor): at most N rows of a SELECT."""
+    raw = (params.get(ROW_CAP_PARAM) or [None])[0]
+    if raw in (None, ""):
+        return None
+    if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= 1_000_000):
+        raise QueryRefused(f"{ROW_CAP_PARAM} must be a number of rows from 1 to 1000000, got {raw[:40]!r}")
+    if result_fmt is None or result_fmt.name != "json":
+        raise QueryRefused(f"{ROW_CAP_PARAM} applies to SPARQL JSON results only (format=json)",
+                           hint=f"leave {ROW_CAP_PARAM} out to get every row in another format")
+    return int(raw)
+
+
+def first_rows(first: bytes, stream, cap: int) -> tuple[bytes, bool]:
+    """SPARQL JSON results cut to their first ``cap`` bindings: ``(valid JSON, whether rows were left out)``.
+
+    Reads the answer (its first chunk, then ``stream``) only as far as the row after the cap, then closes
+    the stream, which stops the query. Bindings are the objects one level inside the ``bindings`` array
+    (``{"head":{…},"results":{"bindings":[{…},…]}}``: depth 4); strings are skipped.
+    """
+    chunks = [first]
+    out = bytearray()
+    depth, in_string, escaped, rows = 0, False, False, 0
+    source = iter(stream) if stream is not None else iter(())
+    try:
+        while chunks:
+            data = chunks.pop()
+            for i, byte in enumerate(data):
+                if in_string:
+                    if escaped:
+                        escaped = False
+                    elif byte == 0x5C:     # backslash
+                        escaped = True
+                    elif byte == 0x22:     # quote
+                        in_string = False
+                elif byte == 0x22:
+                    in_string = True
+                elif byte in (0x7B, 0x5B):     # { [
+                    if depth == 3 and byte == 0x7B and rows == cap:   # a row past the cap: cut before it
+                        out += data[:i]
+                        return bytes(out).rstrip().rstrip(b",") + b"]}}", True
+                    depth += 1
+                elif byte in (0x7D, 0x5D):     # } ]
+                    depth -= 1
+                    if depth == 3 and byte == 0x7D:
+                        rows += 1
+            out += data
+            nxt = next(source, None)
+            if nxt is not None:
+                chunks.append(nxt)
+        return bytes(out), False
+    finally:
+        if stream is not None:
+            stream.close()
 
 
 def evaluate(query: str, result_fmt: Format | None, graph_fmt: Format | None, *, graphs=None,
@@ -228,8 +295,8 @@ def _service_description() -> Response:
         return not_acceptable(SD_FORMATS)
     endpoint_url = url_for("sparql.endpoint", _external=True)
     if fmt.name == "html":
-        html = render_template("sparql/editor.html", endpoint_url=url_for("sparql.endpoint"),
-                               version=s.version, prefixes=s.prefixes)
+        from .workbench import editor_html
+        html = editor_html(url_for("sparql.endpoint"))
         return cacheable(Response(html, content_type=fmt.content_type))
     graph = service_description(endpoint_url, s.release.statistics, version=s.version,
                                 timeout=s.settings.query_timeout)

@@ -1,6 +1,6 @@
 """The query editor (YASGUI) at ``/query``; the SPARQL endpoint renders the same template for a browser.
 
-The template ``sparql/editor.html`` needs ``endpoint_url``, ``version`` and ``prefixes``; the download
+The template ``sparql/editor.html`` is rendered by :func:`editor_html` for both routes; the download
 formats come from the format registry through a context processor, so both routes offer the same.
 """
 
@@ -12,7 +12,7 @@ from ..formats import RDF_DATASET_FORMATS, RDF_GRAPH_FORMATS, RESULT_FORMATS
 from .http import cacheable
 from .site import site
 
-__all__ = ["bp", "ENDPOINT_PATH"]
+__all__ = ["bp", "ENDPOINT_PATH", "editor_html"]
 
 bp = Blueprint("workbench", __name__)
 ENDPOINT_PATH = "/sparql"
@@ -27,9 +27,13 @@ def _download_formats() -> dict:
                                   "graph": listed(RDF_GRAPH_FORMATS + RDF_DATASET_FORMATS)}}
 
 
+def editor_html(endpoint_url: str = ENDPOINT_PATH) -> str:
+    """The editor page (``/query``, and ``/sparql`` for a browser)."""
+    s = site()
+    return render_template("sparql/editor.html", endpoint_url=endpoint_url, version=s.version,
+                           prefixes=s.prefixes, base_iri=s.release.base_iri, row_cap=s.settings.html_row_limit)
+
+
 @bp.get("/query")
 def editor():
-    s = site()
-    html = render_template("sparql/editor.html", endpoint_url=ENDPOINT_PATH, version=s.version,
-                           prefixes=s.prefixes)
-    return cacheable(Response(html))
+    return cacheable(Response(editor_html()))

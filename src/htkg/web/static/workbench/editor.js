@@ -5,7 +5,7 @@
 const config = JSON.parse(document.getElementById("wb-config").textContent);
 const endpoint = new URL(config.endpoint, window.location.href).href;
 const prefixes = config.prefixes;
-const base = prefixes.id.replace(/id\/$/, "");
+const base = config.base;
 const statusEl = document.getElementById("wb-status");
 const { Yasqe, Yasr } = window.Yasgui;
 
@@ -67,7 +67,7 @@ function renderError(error) {
   const title = document.createElement("strong");
   title.textContent = timeout ? "The query was stopped: it reached the time limit." : `Error ${e.status || ""} (${e.type || "error"})`;
   const message = document.createElement("p");
-  message.textContent = e.message + (e.line ? ` (line ${e.line}, column ${e.column})` : "");
+  message.textContent = e.message + (e.line && !String(e.message).includes(`line ${e.line}`) ? ` (line ${e.line}, column ${e.column})` : "");
   el.append(title, message);
   if (e.hint) {
     const hint = document.createElement("p");
@@ -81,8 +81,13 @@ function renderError(error) {
 Yasr.defaults.errorRenderers = [async (error) => renderError(error)];
 Yasr.defaults.prefixes = prefixes;
 
+// A browser tab cannot hold a result of millions of rows: the editor asks for the first rows only
+// (the endpoint's max-rows; it says when it left rows out) and the downloads fetch the full result.
+const rowCap = config.rowCap;
+const requestArgs = [{ name: "max-rows", value: String(rowCap) }];
+
 const yasgui = new window.Yasgui(document.getElementById("yasgui"), {
-  requestConfig: { endpoint, method: "POST" },
+  requestConfig: { endpoint, method: "POST", args: requestArgs },
   copyEndpointOnNewTab: false,
   corsProxy: undefined,
   endpointCatalogueOptions: { getData: () => [{ endpoint }], keys: [] },
@@ -93,15 +98,18 @@ const yasgui = new window.Yasgui(document.getElementById("yasgui"), {
 // A persisted tab may name another endpoint: this editor only queries its own.
 for (const id of Object.keys(yasgui._tabs)) {
   const tab = yasgui.getTab(id);
-  if (tab && tab.getEndpoint() !== endpoint) tab.setEndpoint(endpoint);
+  if (!tab) continue;
+  if (tab.getEndpoint() !== endpoint) tab.setEndpoint(endpoint);
+  tab.setRequestConfig({ ...tab.getRequestConfig(), args: requestArgs });
 }
 
 // --- examples: the named queries, opened in a tab with their example parameter values ----------
+// The server binds them (one VALUES block at the start of the WHERE group): the text runs as it is.
 function withExampleValues(q) {
-  const lines = q.parameters.filter((p) => p.required && p.example).map((p) =>
-    `VALUES ?${p.name} { ${p.type === "iri" ? `<${p.example}>` : JSON.stringify(p.example)} }`);
-  if (!lines.length) return q.sparql;
-  return `${q.sparql.trimEnd()}\n# example value${lines.length > 1 ? "s" : ""} of the required parameter${lines.length > 1 ? "s" : ""}\n${lines.join("\n")}\n`;
+  const bound = q.parameters.filter((p) => p.required && p.example);
+  if (!bound.length) return q.sparql;
+  const names = bound.map((p) => `?${p.name} = ${p.example}`).join(", ");
+  return `# example value${bound.length > 1 ? "s" : ""} of the required parameter${bound.length > 1 ? "s" : ""}: ${names}\n${q.example_sparql}`;
 }
 
 const examples = new Map();
@@ -118,7 +126,8 @@ fetch(config.examples, { headers: { Accept: "application/json" } }).then((r) => 
   select.addEventListener("change", () => {
     const q = examples.get(select.value);
     if (!q) return;
-    yasgui.addTab(true, { name: q.title, yasqe: { value: withExampleValues(q) }, requestConfig: { endpoint } });
+    yasgui.addTab(true, { name: q.title, yasqe: { value: withExampleValues(q) },
+      requestConfig: { endpoint, method: "POST", args: requestArgs } });
     select.value = "";
   });
   select.dataset.loaded = "true";
@@ -162,6 +171,17 @@ const labels = new Map();
 const pending = new Set();
 let labelTimer;
 
+// An IRI as a person may copy it into a query: prefix:name when the name is a legal one (no '/'),
+// else the whole <IRI>. YASR would show <…/id/law/x/sec-1> as law:x/sec-1, which is no name at all.
+const namespaces = Object.entries(prefixes).sort((a, b) => b[1].length - a[1].length);
+const PN_LOCAL = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?$/;
+function shortForm(iri) {
+  for (const [p, ns] of namespaces) {
+    if (iri.startsWith(ns) && PN_LOCAL.test(iri.slice(ns.length))) return `${p}:${iri.slice(ns.length)}`;
+  }
+  return `<${iri}>`;
+}
+
 function localHref(iri) {
   return iri.startsWith(base) ? new URL("/" + iri.slice(base.length), window.location.href).href : iri;
 }
@@ -169,7 +189,9 @@ function localHref(iri) {
 function decorate(root) {
   for (const a of root.querySelectorAll("a.iri:not([data-wb])")) {
     const iri = a.getAttribute("href");
-    if (!iri || !iri.startsWith(base)) continue;
+    if (!iri) continue;
+    if (a.textContent !== iri) a.textContent = shortForm(iri);
+    if (!iri.startsWith(base)) { a.dataset.wb = "0"; continue; }
     a.dataset.wb = "1";
     a.dataset.iri = iri;
     a.href = localHref(iri);
@@ -205,21 +227,63 @@ async function fetchLabels() {
     return;
   }
   for (const iri of iris) if (!labels.has(iri)) labels.set(iri, null);
-  for (const a of document.querySelectorAll("#yasgui a.iri[data-wb]")) addLabel(a, labels.get(a.dataset.iri));
+  for (const a of document.querySelectorAll("#yasgui a.iri[data-wb=\"1\"]")) addLabel(a, labels.get(a.dataset.iri));
 }
 
 new MutationObserver(() => decorate(document.getElementById("yasgui")))
   .observe(document.getElementById("yasgui"), { childList: true, subtree: true });
 
+function showCap(response) {
+  const cap = response && response.headers && response.headers.get && response.headers.get("HTKG-Row-Cap");
+  if (!cap) return;
+  const note = document.createElement("p");
+  note.className = "wb-capped";
+  note.textContent = `First ${Number(cap).toLocaleString("en")} rows shown: the result has more. ` +
+    "Download the full result with the buttons above (JSON, XML, CSV, TSV).";
+  statusEl.replaceChildren(note);
+}
+
 function watchTab(tab) {
-  if (!tab || tab.__wbWatched) return;
-  tab.__wbWatched = true;
-  tab.on("queryBefore", () => { statusEl.textContent = ""; });
+  if (!tab) return;
+  if (!tab.__wbWatched) {
+    tab.__wbWatched = true;
+    tab.on("queryBefore", () => { statusEl.textContent = ""; });
+  }
+  const yasqe = tab.getYasqe();   // created when the tab is first shown
+  if (yasqe && !yasqe.__wbWatched) {
+    yasqe.__wbWatched = true;
+    yasqe.on("queryResponse", (_y, response) => showCap(response));
+  }
 }
 yasgui.on("tabChange", (_y, tab) => { watchTab(tab); showDownloads(); });
-yasgui.on("tabSelect", () => setTimeout(showDownloads));
+yasgui.on("tabSelect", () => setTimeout(() => { watchTab(yasgui.getTab()); showDownloads(); }));
 yasgui.on("query", () => showDownloads());
 watchTab(yasgui.getTab());
 showDownloads();
 document.getElementById("yasgui").addEventListener("keyup", () => showDownloads());
+// --- accessibility of YASGUI's own markup (WCAG 2.1 AA, checked with axe-core in the browser tests) --
+// The "add tab" button sits inside the tablist, where only tabs may be: it goes just after it. The
+// editor's text area, the table's page-size select and the results' scroll area get names.
+function accessible() {
+  const root = document.getElementById("yasgui");
+  for (const list of root.querySelectorAll(".tabsList")) {
+    const add = list.querySelector("button.addTab");
+    if (add && add.closest(".tabsList") === list) {
+      const holder = add.parentElement;
+      holder.removeAttribute("role");
+      holder.classList.add("wb-addtab");
+      list.after(holder);
+    }
+  }
+  for (const t of root.querySelectorAll(".CodeMirror textarea:not([aria-label])")) t.setAttribute("aria-label", "SPARQL query");
+  for (const s of root.querySelectorAll("select.tableSizer:not([aria-label])")) s.setAttribute("aria-label", "Rows per page");
+  for (const r of root.querySelectorAll(".yasr_results:not([tabindex])")) {
+    r.setAttribute("tabindex", "0");
+    r.setAttribute("role", "region");
+    r.setAttribute("aria-label", "Query results");
+  }
+}
+new MutationObserver(accessible).observe(document.getElementById("yasgui"), { childList: true, subtree: true });
+accessible();
+
 window.htkgEditor = yasgui; // for the browser tests and for people at the console
