@@ -262,17 +262,23 @@ watchTab(yasgui.getTab());
 showDownloads();
 document.getElementById("yasgui").addEventListener("keyup", () => showDownloads());
 // --- accessibility of YASGUI's own markup (WCAG 2.1 AA, checked with axe-core in the browser tests) --
-// The "add tab" button sits inside the tablist, where only tabs may be: it goes just after it. The
+// YASGUI's "add tab" button sits inside the tablist, where only tabs may be: it is hidden (YASGUI
+// still inserts new tabs before it) and a button of our own, just after the list, adds tabs. The
 // editor's text area, the table's page-size select and the results' scroll area get names.
 function accessible() {
   const root = document.getElementById("yasgui");
   for (const list of root.querySelectorAll(".tabsList")) {
     const add = list.querySelector("button.addTab");
-    if (add && add.closest(".tabsList") === list) {
-      const holder = add.parentElement;
-      holder.removeAttribute("role");
-      holder.classList.add("wb-addtab");
-      list.after(holder);
+    if (add && !add.parentElement.hidden) add.parentElement.hidden = true;
+    if (!list.nextElementSibling || !list.nextElementSibling.classList.contains("wb-addtab")) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "wb-addtab";
+      button.textContent = "+";
+      button.title = "Add a tab";
+      button.setAttribute("aria-label", "Add a new query tab");
+      button.addEventListener("click", () => yasgui.addTab(true, { requestConfig: { endpoint, method: "POST", args: requestArgs } }));
+      list.after(button);
     }
   }
   for (const t of root.querySelectorAll(".CodeMirror textarea:not([aria-label])")) t.setAttribute("aria-label", "SPARQL query");
