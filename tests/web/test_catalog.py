@@ -312,3 +312,18 @@ def test_a_release_built_with_placeholders_says_so_at_build_time_and_on_quality(
     assert 'id="placeholders"' not in quality
     doc = json.loads((tmp_path / "b" / "data.json").read_text())
     assert doc["dataset"][0]["bureauCode"] == ["011:21"]
+
+
+def test_quality_answers_concurrent_requests(server):
+    """rdflib's SPARQL parser is not thread-safe: /quality parsed a query per request and concurrent
+    requests got 500s (found by the crawl test). Many at once, in every format, all answer."""
+    from concurrent.futures import ThreadPoolExecutor
+    urls = [f"{server.url}/quality?format={f}" for f in ("ttl", "nt", "jsonld", "rdf")] * 6 + \
+        [f"{server.url}/quality"] * 6
+
+    def status(url):
+        req = urllib.request.Request(url, headers={"Accept": "text/html"})
+        with urllib.request.urlopen(req, timeout=60) as r:
+            return r.status
+    with ThreadPoolExecutor(12) as pool:
+        assert set(pool.map(status, urls)) == {200}

@@ -9,9 +9,11 @@ under the base IRI.
 from __future__ import annotations
 
 import json
+import threading
 
 from flask import Blueprint, Response, abort, render_template, request
 from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, SH
 
 from ..formats import RDF_GRAPH_FORMATS, by_extension, by_name
 from ..publish.metadata import (DESCRIPTION, LICENSE, TITLE, MetadataContext, catalog_graph, data_json,
@@ -23,7 +25,8 @@ from .site import site
 __all__ = ["bp", "graph_response"]
 
 bp = Blueprint("catalog", __name__)
-_OFFERED = RDF_GRAPH_FORMATS + (by_name("html"),)     # Turtle unless the client asks for something else
+_OFFERED = RDF_GRAPH_FORMATS + (by_name("html"),)
+_SERIALIZING = threading.Lock()     # Turtle unless the client asks for something else
 
 
 def _context() -> MetadataContext:
@@ -42,9 +45,10 @@ def graph_response(graph: Graph, *, title: str, intro: str, extension: str | Non
         html = render_template(template or "catalog/graph.html", title=title, intro=intro,
                                subjects=_by_subject(graph), **extra)
         return cacheable(Response(html, content_type=fmt.content_type))
-    for k, v in site().prefixes.items():
-        graph.bind(k, v, replace=True)
-    body = graph.serialize(format=fmt.rdflib, encoding="utf-8")
+    with _SERIALIZING:   # the graph is shared by the threads of a worker: bind and write it one at a time
+        for k, v in site().prefixes.items():
+            graph.bind(k, v, replace=True)
+        body = graph.serialize(format=fmt.rdflib, encoding="utf-8")
     return cacheable(Response(body, content_type=fmt.content_type))
 
 
@@ -115,15 +119,23 @@ def quality(ext: str | None = None):
     """The release's SHACL validation report and its DQV summary (one page: every result is listed)."""
     page_param(1)
     graph = per_public_root("quality", _quality_graph)
-    q = """PREFIX sh: <http://www.w3.org/ns/shacl#>
-SELECT ?focus ?path ?value ?severity ?message ?shape WHERE { ?r a sh:ValidationResult ; sh:focusNode ?focus .
- OPTIONAL { ?r sh:resultPath ?path } OPTIONAL { ?r sh:value ?value } OPTIONAL { ?r sh:resultSeverity ?severity }
- OPTIONAL { ?r sh:resultMessage ?message } OPTIONAL { ?r sh:sourceShape ?shape } } ORDER BY ?focus ?message"""
-    results = [{k: (str(row[k]) if row[k] is not None else None) for k in
-                ("focus", "path", "value", "severity", "message", "shape")} for row in graph.query(q)]
+    results = _validation_results(graph)
     validation = site().release.manifest.get("validation", {})
     return graph_response(graph, extension=ext, title="Quality", template="catalog/quality.html",
                           intro="The SHACL validation report of this release and its DQV summary.",
                           results=results, validation=validation, version=site().version, shapes_count=len(
                               site().release.manifest.get("curated", {}).get("shapes", [])),
                           placeholders=site().release.manifest.get("metadata_placeholders", []))
+
+
+def _validation_results(graph: Graph) -> list[dict]:
+    """The report's results, read from the graph directly: rdflib's SPARQL parser (pyparsing) is not
+    thread-safe, and concurrent /quality requests made it fail (a 500 the crawl test found)."""
+    out = []
+    for r in graph.subjects(RDF.type, SH.ValidationResult):
+        row = {k: graph.value(r, SH[p]) for k, p in (
+            ("focus", "focusNode"), ("path", "resultPath"), ("value", "value"), ("severity", "resultSeverity"),
+            ("message", "resultMessage"), ("shape", "sourceShape"))}
+        if row["focus"] is not None:
+            out.append({k: (str(v) if v is not None else None) for k, v in row.items()})
+    return sorted(out, key=lambda r: (r["focus"], r["message"] or ""))
