@@ -70,6 +70,7 @@ __all__ = ["SparqlEndpoint", "RemoteStore", "RemoteStream", "Credentials", "cred
 USER_AGENT = "htkg"
 RESULTS_JSON = "application/sparql-results+json"
 GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9"
+NAMED_DATASET_MAX = 1000   # graphs named in every query; a release with more uses the store's default graph
 # Graphs a `publish --to` is still loading; never part of a release, never in a query's dataset.
 STAGING_PREFIX = "urn:htkg:staging:"
 # The graph `publish` records the release's version in, beside the release's own graphs.
@@ -458,7 +459,12 @@ class RemoteStore:
         self.endpoint = endpoint or SparqlEndpoint(query_url, timeout, update_url, transport=transport,
                                                    credentials=credentials)
         self.release_graphs = dict(sorted(release_graphs.items())) if release_graphs is not None else None
-        self._names = list(self.release_graphs) if self.release_graphs is not None else None
+        # the release's graphs are named in every query, up to NAMED_DATASET_MAX of them; past that (a
+        # 10M-statement release has 37k graphs: megabytes per request) the store's own default graph
+        # must be the release, which verify() checks
+        named = self.release_graphs is not None and len(self.release_graphs) <= NAMED_DATASET_MAX
+        self._names = list(self.release_graphs) if named else None
+        self.store_default = self.release_graphs is not None and not named
 
     @property
     def query_url(self) -> str:
@@ -580,7 +586,11 @@ class RemoteStore:
         version ``htkg publish`` recorded, and the release's triples in each of its graphs."""
         where = self.endpoint.where(self.query_url)
         fix = "publish the release into it with `htkg publish --to GRAPH-STORE-URL --release DIR`"
-        body, _ = self.endpoint.request(
+        endpoint = self.endpoint
+        if timeout is not None:   # counting every quad may take longer than a query may
+            endpoint = SparqlEndpoint(endpoint.query_url, timeout, endpoint.update_url,
+                                      transport=endpoint.transport, credentials=endpoint.credentials)
+        body, _ = endpoint.request(
             f"SELECT ?v WHERE {{ GRAPH <{RELEASE_GRAPH}> {{ <{RELEASE_GRAPH}> <{VERSION_PREDICATE}> ?v }} }}",
             RESULTS_JSON, timeout=timeout)
         found = sorted(r["v"].value for r in _from_results_json(body).rows if "v" in r)
@@ -588,13 +598,29 @@ class RemoteStore:
             raise StoreError(f"{where} does not hold release {version}: "
                              + (f"it holds release {', '.join(found)}" if found else "no htkg release was published into it"),
                              hint=fix)
-        counts = graph_counts(self.endpoint, timeout)
+        counts = graph_counts(endpoint, timeout)
+        self.endpoint.server = endpoint.server
         wrong = [(g, n, counts.get(g, 0)) for g, n in (self.release_graphs or {}).items() if counts.get(g, 0) != n]
         if wrong:
             g, n, m = wrong[0]
             raise StoreError(f"{where} does not hold release {version} as published: graph <{g}> has {m} triples, "
                              f"the release {n}" + (f" ({len(wrong) - 1} more graphs differ)" if len(wrong) > 1 else ""),
                              hint=fix)
+        if self.store_default:
+            others = sorted(g for g in counts if g not in self.release_graphs and g != RELEASE_GRAPH)
+            if others:
+                raise StoreError(f"{where} holds graphs that are not release {version}'s (<{others[0]}>"
+                                 + (f" and {len(others) - 1} more" if len(others) > 1 else "") + f"): the release has "
+                                 f"{len(self.release_graphs)} graphs, more than htkg names in a query "
+                                 f"({NAMED_DATASET_MAX}), so the store's default graph must be the release alone",
+                                 hint="serve it from a store holding only this release, whose default graph is the "
+                                      "union of its graphs (oxigraph serve --union-default-graph)")
+            body, _ = endpoint.request("ASK { ?s ?p ?o }", RESULTS_JSON, timeout=timeout)
+            if _from_results_json(body).boolean is not True:
+                raise StoreError(f"{where} answers from an empty default graph: the release has "
+                                 f"{len(self.release_graphs)} graphs, more than htkg names in a query "
+                                 f"({NAMED_DATASET_MAX}), so the store's default graph must be the union of its graphs",
+                                 hint="start it so (oxigraph serve --union-default-graph)")
 
     def __len__(self) -> int:
         return sum(self.graphs().values())
