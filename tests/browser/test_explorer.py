@@ -495,6 +495,7 @@ def test_timeline_draws_the_dated_facts_with_citations_and_filters_by_organizati
     narrowed = api("?" + urllib.parse.urlencode({"org": ovc.iri}))
     page.wait_for_function(f"document.querySelectorAll('.timeline-row').length === {len(narrowed['items'])}")
     assert "org=" in page.url and len(narrowed["items"]) < len(whole["items"])
+    assert_no_horizontal_scroll(page, "the explorer's timeline")
     rows = set(page.eval_on_selector_all(".timeline-row", "rs => rs.map(r => r.dataset.iri)"))
     assert rows == {i["iri"] for i in narrowed["items"]}
     assert page.console_errors == []
@@ -520,6 +521,8 @@ def test_phone_graph_takes_the_screen_panels_slide_over_and_nothing_scrolls_side
     assert_no_horizontal_scroll(page, "the explorer")
     cy = page.locator("#cy").bounding_box()
     assert cy["width"] >= 0.9 * PHONE and cy["height"] >= 0.6 * 844
+    visible = min(cy["y"] + cy["height"], 844) - max(cy["y"], 0)      # the page opens on the drawing
+    assert visible >= 0.55 * 844, f"only {visible:.0f} px of the drawing on screen"
     assert_labels_legible(page, "the first view at 390 px")
     page.click("#toggle-filters")
     filters = page.locator("#filters").bounding_box()

@@ -216,6 +216,7 @@ SELECT DISTINCT ?x ?p ?d WHERE {
   ?x ?p ?d . FILTER(isIRI(?x) && datatype(?d) IN (xsd:date, xsd:gYearMonth, xsd:gYear))
   FILTER NOT EXISTS { ?x a ?c . ?c htkg:nodeKind "source" }
   FILTER NOT EXISTS { ?x a <http://www.w3.org/ns/prov#Bundle> }      # a source's own date is no agency fact
+  FILTER NOT EXISTS { ?x ?sub ?d . ?sub rdfs:subPropertyOf+ ?p }      # said once, by the most specific property
 }""" % ((" ".join(f"<{p}>" for p in ("https://schema.org/startDate", "https://schema.org/endDate",
         "https://schema.org/foundingDate", "https://schema.org/dissolutionDate", "https://schema.org/legislationDate",
         "http://purl.org/dc/terms/date")),) * 2)
@@ -264,6 +265,11 @@ def test_api_timeline_by_organization(client, net):
                     if (({i["iri"]} if i["kind"] else set()) | {n["iri"] for n in i["names"]}) & under]
         assert [i["iri"] for i in items] == [i["iri"] for i in expected] and 0 < len(items) < len(whole)
     assert any(i["iri"] == ovc.iri for i in client.get("/api/timeline", query_string={"org": ovc.iri}).get_json()["items"])
+    # a hotline: who ran and funded it, and when
+    hotline = next(n for n in net.nodes.values() if n.kind == "hotline")
+    items = client.get("/api/timeline", query_string={"org": hotline.iri}).get_json()["items"]
+    assert items == [i for i in whole if hotline.iri in {n["iri"] for n in i["names"]} | ({i["iri"]} if i["kind"] else set())]
+    assert any(i["start"] for i in items)
 
 
 def _ancestors(net, iri):

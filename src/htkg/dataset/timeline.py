@@ -72,7 +72,7 @@ _NAMES = """SELECT DISTINCT ?x ?p ?y ?kind ?label WHERE { {values}
 }"""
 _UNDER = "SELECT DISTINCT ?x WHERE { ?x org:subOrganizationOf* <%s> }"
 # only the resources that are, or point to, the organization or something under it (read first)
-_NARROW = ("{ SELECT DISTINCT ?x WHERE { ?_o org:subOrganizationOf* <%s> . "
+_NARROW = ("{ SELECT DISTINCT ?x WHERE { { BIND(<%(o)s> AS ?_o) } UNION { ?_o org:subOrganizationOf+ <%(o)s> } "
            "{ BIND(?_o AS ?x) } UNION { ?x ?_q ?_o FILTER(isIRI(?x)) } } }")
 _PROPERTY_LABELS = """SELECT ?p ?label WHERE { {values}
   ?p rdfs:label ?label FILTER(lang(?label) = "" || langMatches(lang(?label), "en")) }"""
@@ -149,7 +149,7 @@ def extract_timeline(store, base_iri: str = DEFAULT_BASE, f: TimelineFilter | No
     organization, only the resources that are or name it or something under it are read."""
     facts: dict[str, dict[tuple[str, str], set[str]]] = {}
     tops: dict[str, str] = {}
-    narrow = _NARROW % f.organization if f is not None and f.organization else ""
+    narrow = _NARROW % {"o": f.organization} if f is not None and f.organization else ""
     for row in select(store, _FACTS.replace("{narrow}", narrow), base_iri):
         x, p, d, g = row["x"].value, row["p"].value, row["d"].value, row["g"].value
         tops[p] = p if p in DATE_PROPERTIES else tops.get(p, row["top"].value)
@@ -180,6 +180,10 @@ def extract_timeline(store, base_iri: str = DEFAULT_BASE, f: TimelineFilter | No
         pointed.setdefault(row["x"].value, set()).add(row["g"].value)
     cites.update(citations_of(store, base_iri, {g for gs in pointed.values() for g in gs} - set(cites)))
 
+    for by in facts.values():     # a date stated by a sub-property is not repeated under its materialized parent
+        for p, d in [k for k in by if k[0] in DATE_PROPERTIES]:
+            if any(q != p and tops[q] == p and e == d for q, e in by):
+                del by[(p, d)]
     entries = []
     for x, by in facts.items():
         a = about[x]

@@ -12,6 +12,8 @@ const on = (id, event, fn) => { const node = $(id); if (node) node.addEventListe
 const meta = JSON.parse($("explore-meta").textContent);
 // kinds that one click adds to the agencies' view, with the relations that bring them in
 const ADDABLE = ["topic", "page", "source", "group", "relief"];
+// what the timeline can be narrowed to: an organization, or a hotline or program (its operators, funders)
+const TIMELINE_KINDS = ["department", "unit", "organization", "hotline", "program"];
 
 function el(tag, text, attrs = {}) {
   const node = document.createElement(tag);
@@ -259,7 +261,7 @@ async function main() {
                      btn("Path from here", () => setEnd("from", id), "panel-from"),
                      btn("Path to here", () => setEnd("to", id), "panel-to"),
                      btn("Compare…", () => setCompare(id), "panel-compare"));
-      if (info.kind === "department" || info.kind === "unit" || info.kind === "organization") {
+      if (TIMELINE_KINDS.includes(info.kind)) {
         actions.append(btn("Timeline", () => openTimeline(id), "panel-timeline"));
       }
     }
@@ -391,6 +393,7 @@ async function main() {
     box.hidden = !open;
     $("cy").hidden = open;
     $("legend").hidden = open;
+    if ($("add-kinds")) $("add-kinds").hidden = open;
     $("toggle-timeline").setAttribute("aria-pressed", String(open));
     if (!open) { graph.cy.resize(); return; }
     const q = state.org ? `?org=${encodeURIComponent(state.org)}` : "";
@@ -427,7 +430,7 @@ async function main() {
     for (const d of full.departments) dept.append(el("option", d.label, { value: d.id }));
     dept.value = state.department;
     const org = $("timeline-org");
-    for (const n of full.elements.nodes.map((x) => x.data).filter((d) => ["department", "unit", "organization"].includes(d.kind))
+    for (const n of full.elements.nodes.map((x) => x.data).filter((d) => TIMELINE_KINDS.includes(d.kind))
       .sort((a, b) => a.label.localeCompare(b.label))) org.append(el("option", n.label, { value: n.id }));
     $("outside").checked = state.outside;
     $("layout").value = state.layout;
@@ -622,6 +625,10 @@ async function main() {
   // ---- first draw -----------------------------------------------------------------------------------
 
   await graph.ready;
+  // on a phone the drawing takes the screen: the page opens scrolled to the toolbar above it
+  if (!state.embed && window.matchMedia("(max-width: 800px)").matches && $("toolbar")) {
+    $("toolbar").scrollIntoView({ block: "start" });
+  }
   for (const id of state.expand) await graph.addElements(neighbourhood(full, id));
   afterDraw();
   if (state.selected) await showPanel(state.selected, false);

@@ -5,7 +5,7 @@
 import { kindStyle } from "./graph.js";
 
 const NS = "http://www.w3.org/2000/svg";
-const ROW = 26, LEFT = 300, TOP = 34, RIGHT = 24;
+const ROW = 26, TOP = 34, RIGHT = 24;
 
 const year = (d) => {
   const [y, m = 1, day = 1] = d.split("-").map(Number);
@@ -37,13 +37,15 @@ export function drawTimeline(container, data, width) {
   const now = new Date().getFullYear();
   const dates = [...data.items.flatMap((i) => i.facts.map((f) => year(f.date))), ...data.pageDates.map((f) => year(f.date))];
   const lo = Math.floor(Math.min(...dates) / 10) * 10, hi = Math.max(now, Math.ceil(Math.max(...dates)));
-  const w = Math.max(width, 560);
+  const w = Math.max(width, 320);                  // drawn at the container's width: text stays 12 px
+  const LEFT = w < 640 ? 150 : 300, room = w < 640 ? 22 : 44;
   const x = (v) => LEFT + ((v - lo) / (hi - lo)) * (w - LEFT - RIGHT);
   const h = TOP + data.items.length * ROW + 12;
   const svg = el("svg", { viewBox: `0 0 ${w} ${h}`, width: w, height: h, "aria-labelledby": "timeline-svg-title", "font-family": "system-ui, sans-serif", "font-size": 12 });
   svg.append(el("title", { id: "timeline-svg-title" }, `Timeline of ${data.items.length} dated resources, ${lo}–${hi}`));
   // axis: a tick per decade (per 5 years on a short span)
-  const step = hi - lo > 60 ? 20 : hi - lo > 30 ? 10 : 5;
+  const raw = (hi - lo) / Math.max(2, (w - LEFT - RIGHT) / 60);     // a year label every 60 px or more
+  const step = [1, 2, 5, 10, 20, 25, 50, 100].find((n) => n >= raw) || 100;
   for (let t = lo; t <= hi; t += step) {
     svg.append(el("line", { x1: x(t), x2: x(t), y1: TOP - 8, y2: h - 8, stroke: "#e1e6eb" }));
     svg.append(el("text", { x: x(t), y: TOP - 14, "text-anchor": "middle", fill: "#3d444d" }, String(t)));
@@ -56,7 +58,7 @@ export function drawTimeline(container, data, width) {
   data.items.forEach((item, i) => {
     const y = TOP + i * ROW + ROW / 2;
     const row = el("g", { class: "timeline-row", "data-iri": item.iri });
-    const name = item.label.length > 44 ? `${item.label.slice(0, 42)}…` : item.label;
+    const name = item.label.length > room ? `${item.label.slice(0, room - 2)}…` : item.label;
     const label = el("text", { x: LEFT - 8, y: y + 4, "text-anchor": "end", fill: "#1b1f24" }, name);
     label.append(el("title", {}, `${item.label}${item.type ? ` (${item.type})` : ""}`));
     row.append(label);
