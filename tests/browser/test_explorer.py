@@ -159,7 +159,7 @@ def test_relation_filter(page, net):
     page.locator("#relations input[value='htkg:funds']").uncheck()
     expected = net.filter(GraphFilter(kinds=frozenset(defaults["kind"]),
                                       relations=frozenset(defaults["relation"]) - {"htkg:funds"}))
-    wait_redrawn(page, len(expected.nodes))
+    page.wait_for_function(f"htkgExplorer.graph.cy.edges().length === {len(expected.edges)}", timeout=10000)
     assert drawn(page) == set(expected.nodes)
     assert page.evaluate("""htkgExplorer.graph.cy.edges('[relation = "htkg:funds"]').length""") == 0
 
@@ -270,6 +270,7 @@ def test_path_follows_organisational_relations_with_names_and_citations(page, ne
     for x in path:
         pos = page.evaluate("id => htkgExplorer.graph.cy.getElementById(id).renderedPosition()", x)
         assert 0 <= pos["x"] <= width and 0 <= pos["y"] <= height
+    assert page.locator("#panel").is_hidden()            # the path takes the canvas
     assert page.evaluate("htkgExplorer.graph.cy.edges('.path').every(e => e.style('label') === e.data('label'))")
     assert "from=" in page.url and "to=" in page.url
     screenshot(page, "explorer-path", widths=(1280,), full_page=False)

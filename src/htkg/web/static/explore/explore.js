@@ -304,6 +304,7 @@ async function main() {
 
   function setEnd(end, id) {
     state[end] = id;
+    if (state.from && state.to && !$("panel").hidden) closePanel(false);   // the path takes the canvas
     if ($("filters") && $("explorer").classList.contains("filters-closed")) toggleFilters(true);
     showPath();
     writeState();
@@ -330,7 +331,7 @@ async function main() {
     }
     const nodes = [...new Set(paths.flatMap((p) => p.nodes))], edges = [...new Set(paths.flatMap((p) => p.edges))];
     await ensureDrawn(nodes, edges);
-    graph.showPath(nodes, edges);
+    graph.showPath(nodes, edges, freeRect());
     const parts = [el("p", paths.length > 1 ? `${paths.length} shortest paths of ${paths[0].edges.length} steps:`
       : `Shortest path, ${paths[0].edges.length} step${paths[0].edges.length > 1 ? "s" : ""}:`)];
     for (const p of paths) {

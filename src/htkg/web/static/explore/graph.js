@@ -17,9 +17,9 @@
 //   g.addElements(elements)             // add nodes/edges not yet drawn, then lay out again
 //   g.setLayout("dagre" | "cose")       // returns a Promise resolved when the layout has stopped (and
 //                                       // the view is fitted as legible() does)
-//   g.legible()                         // fit, but never below the zoom at which labels are 11 px
+//   g.legible(eles, rect)               // fit (into rect), never below the zoom at which labels are 11 px
 //   g.select(id, freeRect)              // select a node and pan it into freeRect (null to clear)
-//   g.showPath(nodeIds, edgeIds)        // highlight a chain (other elements faded) and zoom to it
+//   g.showPath(nodeIds, edgeIds, rect)  // highlight a chain (other elements faded) and zoom to it in rect
 //   g.clearPath()
 //   g.png(options) -> Promise<Blob>     g.svg(options) -> string (a standalone SVG document)
 //   renderLegend(element, kinds, relations, outside)   // kinds: ["unit", …]; relations: [{id, label}, …]
@@ -246,15 +246,17 @@ export function createGraph(container, elements, options = {}) {
     },
     // Fit the drawing, but not below the zoom at which node labels are MIN_LABEL_PX on screen: a big
     // view then opens at its top (the departments), centred, and Fit shows the rest.
-    legible(eles) {
+    legible(eles, rect) {
       const target = eles && eles.nonempty() ? eles : cy.elements();
-      cy.fit(target, 16);
-      const least = MIN_LABEL_PX / LABEL_PX;
-      if (cy.zoom() < least) {
-        const bb = target.boundingBox({ includeLabels: true });
-        cy.zoom(least);
-        cy.pan({ x: cy.width() / 2 - ((bb.x1 + bb.x2) / 2) * least, y: 24 - bb.y1 * least });
-      }
+      const r = rect || { x1: 0, y1: 0, x2: cy.width(), y2: cy.height() };
+      const pad = 16, least = MIN_LABEL_PX / LABEL_PX;
+      const bb = target.boundingBox({ includeLabels: true });
+      const fit = Math.min((r.x2 - r.x1 - 2 * pad) / Math.max(1, bb.w), (r.y2 - r.y1 - 2 * pad) / Math.max(1, bb.h));
+      const zoom = Math.min(Math.max(fit, least), 1.6);           // never below legible, never blown up
+      cy.zoom(zoom);
+      const x = (r.x1 + r.x2) / 2 - ((bb.x1 + bb.x2) / 2) * zoom;
+      const y = fit < least ? r.y1 + pad - bb.y1 * zoom : (r.y1 + r.y2) / 2 - ((bb.y1 + bb.y2) / 2) * zoom;
+      cy.pan({ x, y });
       return cy.zoom();
     },
     // Select a node and pan it to the middle of freeRect ({x1, y1, x2, y2} in canvas pixels, the part of
@@ -272,7 +274,7 @@ export function createGraph(container, elements, options = {}) {
       cy.panBy({ x: (r.x1 + r.x2) / 2 - p.x, y: (r.y1 + r.y2) / 2 - p.y });
       return node;
     },
-    showPath(nodeIds, edgeIds) {
+    showPath(nodeIds, edgeIds, freeRect) {
       api.clearPath();
       const nodes = cy.collection(nodeIds.map((id) => cy.getElementById(id)).filter((n) => n.nonempty()));
       const edges = cy.collection(edgeIds.map((id) => cy.getElementById(id)).filter((e) => e.nonempty()));
@@ -280,7 +282,7 @@ export function createGraph(container, elements, options = {}) {
       cy.elements().addClass("faded");
       nodes.union(edges).removeClass("faded").addClass("path");
       edges.addClass("keep-label labelled");
-      api.legible(nodes.union(edges));
+      api.legible(nodes.union(edges), freeRect);
     },
     clearPath() {
       cy.elements().removeClass("faded path compared");
