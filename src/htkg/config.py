@@ -66,6 +66,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("store_url", _opt_str, None, "URL of a remote SPARQL 1.1 query endpoint to serve from, instead of the embedded store."),
     Setting("store_timeout", float, 30.0, "Seconds to wait for a remote store before answering 503, and for its start-up check."),
     Setting("store_transport", str, "form", "How queries go to a remote store: form (POST form, every store answers it), get, or direct (POST application/sparql-query; Virtuoso 7.2 never answers it)."),
+    Setting("store_named_graphs", int, 1000, "Most release graphs named as the dataset of every remote query (121 cost Oxigraph ~12 ms a query); past it, or 0, the store's default graph is used and must hold the release alone (checked at start-up)."),
     Setting("store_user", _opt_str, None, "User name for a remote store that asks for credentials (HTTP Basic or Digest), for serve and publish; without it, the host's entry in ~/.netrc."),
     Setting("store_password", _opt_str, None, "Password of store_user: from the environment or the config file only, never a command-line flag.", command_line=False),
     Setting("query_timeout", float, 10.0, "Longest a SPARQL query may run, in seconds; a client may ask for less, never more."),
@@ -111,6 +112,7 @@ class Settings:
     store_url: str | None = None
     store_timeout: float = _BY_NAME["store_timeout"].default
     store_transport: str = _BY_NAME["store_transport"].default
+    store_named_graphs: int = _BY_NAME["store_named_graphs"].default
     store_user: str | None = None
     store_password: str | None = field(default=None, repr=False)
     query_timeout: float = _BY_NAME["query_timeout"].default

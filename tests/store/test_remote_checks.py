@@ -120,18 +120,16 @@ def test_virtuoso_stops_working_when_the_limit_passes(virtuoso_server, release):
 
 @pytest.mark.parametrize("store_name", ["oxigraph", "virtuoso"])
 def test_a_release_with_many_graphs_uses_the_stores_default_graph_if_it_is_the_release(
-        request, release, store_name, monkeypatch):
+        request, release, store_name):
     """Naming every graph in every query does not scale (37k graphs at 10M statements: megabytes per
     request): past NAMED_DATASET_MAX the store's default graph is used, and checked to be the release
     alone (Oxigraph's union default graph is; Virtuoso's holds its own system graphs: refused)."""
-    from htkg.store import remote
-    monkeypatch.setattr(remote, "NAMED_DATASET_MAX", 10)
     server = request.getfixturevalue(f"{store_name}_server")
-    settings = Settings(store_url=server.query_url)
+    settings = Settings(store_url=server.query_url, store_named_graphs=10)
     if store_name == "virtuoso":
         with pytest.raises(StoreError, match="holds graphs that are not release") as info:
             open_store(settings, release)
-        assert "more than htkg names in a query (10)" in str(info.value)
+        assert "more than htkg names in a query (10, store_named_graphs)" in str(info.value)
         return
     store = open_store(settings, release)
     assert store.store_default and store.graphs() == {g: n for g, n in release.statistics["graphs"].items() if g}

@@ -32,7 +32,7 @@ def open_store(settings: Settings, release=None, *, isolate: bool = False, metri
     if settings.store_url:
         from .remote import RemoteStore, credentials_for
         store = RemoteStore(settings.store_url, min(settings.query_timeout, settings.store_timeout),
-                            transport=settings.store_transport,
+                            transport=settings.store_transport, named_max=settings.store_named_graphs,
                             credentials=credentials_for(settings.store_url, settings.store_user,
                                                         settings.store_password),
                             release_graphs=release_graph_counts(release) if release is not None else None)

@@ -455,14 +455,16 @@ class RemoteStore:
 
     def __init__(self, query_url: str, timeout: float = 30.0, *, update_url: str | None = None,
                  endpoint: SparqlEndpoint | None = None, release_graphs: Mapping[str, int] | None = None,
-                 transport: str = "form", credentials: Credentials | None = None):
+                 transport: str = "form", credentials: Credentials | None = None,
+                 named_max: int = NAMED_DATASET_MAX):
         self.endpoint = endpoint or SparqlEndpoint(query_url, timeout, update_url, transport=transport,
                                                    credentials=credentials)
         self.release_graphs = dict(sorted(release_graphs.items())) if release_graphs is not None else None
         # the release's graphs are named in every query, up to NAMED_DATASET_MAX of them; past that (a
         # 10M-statement release has 37k graphs: megabytes per request) the store's own default graph
         # must be the release, which verify() checks
-        named = self.release_graphs is not None and len(self.release_graphs) <= NAMED_DATASET_MAX
+        self.named_max = named_max
+        named = self.release_graphs is not None and len(self.release_graphs) <= named_max
         self._names = list(self.release_graphs) if named else None
         self.store_default = self.release_graphs is not None and not named
 
@@ -612,14 +614,16 @@ class RemoteStore:
                 raise StoreError(f"{where} holds graphs that are not release {version}'s (<{others[0]}>"
                                  + (f" and {len(others) - 1} more" if len(others) > 1 else "") + f"): the release has "
                                  f"{len(self.release_graphs)} graphs, more than htkg names in a query "
-                                 f"({NAMED_DATASET_MAX}), so the store's default graph must be the release alone",
+                                 f"({self.named_max}, store_named_graphs), so the store's default graph must be the "
+                                 "release alone",
                                  hint="serve it from a store holding only this release, whose default graph is the "
                                       "union of its graphs (oxigraph serve --union-default-graph)")
             body, _ = endpoint.request("ASK { ?s ?p ?o }", RESULTS_JSON, timeout=timeout)
             if _from_results_json(body).boolean is not True:
                 raise StoreError(f"{where} answers from an empty default graph: the release has "
                                  f"{len(self.release_graphs)} graphs, more than htkg names in a query "
-                                 f"({NAMED_DATASET_MAX}), so the store's default graph must be the union of its graphs",
+                                 f"({self.named_max}, store_named_graphs), so the store's default graph must be the "
+                                 "union of its graphs",
                                  hint="start it so (oxigraph serve --union-default-graph)")
 
     def __len__(self) -> int:
