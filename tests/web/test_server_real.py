@@ -267,3 +267,16 @@ def test_query_exhausting_memory_leaves_the_server_serving(release_dir):
         assert seconds < 60
         assert _get(srv, ASK_TRUE)[0] == 200
         assert srv.proc.poll() is None
+
+
+def test_metrics_scraped_from_any_worker_count_every_request_exactly(server):
+    """Each request on its own connection (so both workers answer some); every scrape sees them all."""
+    def health_count() -> float:
+        text = _http(server, "GET", "/-/metrics")[2].decode()
+        return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                   if line.startswith("htkg_http_requests_total{") and 'route="/-/health"' in line)
+    before = health_count()
+    for _ in range(20):
+        assert _http(server, "GET", "/-/health")[0] == 200
+    counts = {health_count() for _ in range(6)}
+    assert counts == {before + 20}

@@ -1,142 +1,84 @@
 """``/-/metrics`` in the Prometheus text format: requests, latencies, query timeouts, refusals, cache hits.
 
-Each server worker counts in memory and, after every request, writes a snapshot to a directory
-shared by the workers of one ``htkg serve`` (``settings.extra["metrics_dir"]``, set by
-:func:`htkg.web.serve.serve`); ``/-/metrics`` adds up the snapshots of the workers still alive, so a
-scrape sees the whole server whichever worker answers it.
+Counted with ``prometheus_client``. Under ``htkg serve`` it runs in its multiprocess mode: each
+server worker writes its counts into a memory-mapped file of its own in one directory per server
+(``settings.extra["metrics_dir"]``, made by :func:`htkg.web.serve.serve`, which also sets
+``PROMETHEUS_MULTIPROC_DIR`` to it, where the files go), so counting costs a
+few microseconds and ``/-/metrics`` adds up every worker's files, whichever worker answers the
+scrape. An app made in-process (tests, ``create_app()``) counts in memory in its own registry.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import threading
 import time
-from collections import defaultdict
-from pathlib import Path
 
 from flask import Blueprint, Flask, Response, current_app, g, request
+from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics, generate_latest, values
+from prometheus_client.multiprocess import MultiProcessCollector
 
 __all__ = ["Metrics", "bp", "install", "BUCKETS"]
 
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
-_HELP = {
-    "http_requests_total": ("counter", "HTTP requests answered, by method, route and status."),
-    "http_request_duration_seconds": ("histogram", "Time to answer an HTTP request, by route."),
-    "query_timeouts_total": ("counter", "SPARQL queries stopped at their time limit."),
-    "query_refusals_total": ("counter", "SPARQL requests refused (read-only policy, busy, limits), by reason."),
-    "query_crashes_total": ("counter", "Query processes that died on a query and were replaced."),
-    "query_spawns_total": ("counter", "Query processes started."),
-    "query_cache_hits_total": ("counter", "SPARQL results answered from the result cache."),
-    "query_cache_misses_total": ("counter", "SPARQL results that had to be computed."),
+# name (without htkg_ and _total) → (help, label names)
+COUNTERS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "http_requests": ("HTTP requests answered, by method, route and status.", ("method", "route", "status")),
+    "query_timeouts": ("SPARQL queries stopped at their time limit.", ()),
+    "query_refusals": ("SPARQL requests refused (read-only policy, busy, limits), by reason.", ("reason",)),
+    "query_crashes": ("Query processes that died on a query and were replaced.", ()),
+    "query_spawns": ("Query processes started.", ()),
+    "query_streams": ("SPARQL answers streamed in chunks (larger than one chunk).", ()),
+    "query_stream_cancels": ("Streamed answers stopped early (the client went away).", ()),
+    "query_cache_hits": ("SPARQL results answered from the result cache.", ()),
+    "query_cache_misses": ("SPARQL results that had to be computed.", ()),
+}
+disable_created_metrics()   # no *_created series: the multiprocess mode has none either
+
+HISTOGRAMS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "http_request_duration_seconds": ("Time to answer an HTTP request, by route.", ("route",)),
 }
 
 
-def _key(labels: dict) -> str:
-    return json.dumps(sorted(labels.items()))
-
-
 class Metrics:
-    """Counters and histograms of one process; ``render()`` adds the other workers' snapshots."""
+    """The counters and histograms of one app; ``render()`` gives every worker's sum.
 
-    def __init__(self, directory: str | os.PathLike | None = None):
-        self.directory = Path(directory) if directory else None
-        self._lock = threading.Lock()
-        self.counters: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-        self.histograms: dict[str, dict[str, list[float]]] = defaultdict(dict)
-        self._write_lock = threading.Lock()
+    ``directory``: the multiprocess directory shared by the workers of one server (None: in memory).
+    """
+
+    def __init__(self, directory=None):
+        self.directory = str(directory) if directory else None
+        if self.directory and not getattr(values.ValueClass, "_multiprocess", False):
+            # what prometheus_client picks at import when PROMETHEUS_MULTIPROC_DIR is set; it was
+            # imported before serve() set it (its files go into that directory)
+            values.ValueClass = values.MultiProcessValue()
+        self.registry = CollectorRegistry(auto_describe=True)
+        self._counters = {name: Counter(name, text, labels, namespace="htkg", registry=self.registry)
+                          for name, (text, labels) in COUNTERS.items()}
+        self._histograms = {name: Histogram(name, text, labels, namespace="htkg", buckets=BUCKETS,
+                                            registry=self.registry)
+                            for name, (text, labels) in HISTOGRAMS.items()}
 
     def inc(self, name: str, amount: float = 1.0, **labels) -> None:
-        name = name if name.endswith("_total") else name + "_total"
-        with self._lock:
-            self.counters[name][_key(labels)] += amount
+        """Add to a counter of :data:`COUNTERS` (``name`` with or without ``_total``)."""
+        counter = self._counters[name.removesuffix("_total")]
+        (counter.labels(**labels) if labels else counter).inc(amount)
 
     def observe(self, name: str, value: float, **labels) -> None:
-        with self._lock:
-            h = self.histograms[name].setdefault(_key(labels), [0.0] * (len(BUCKETS) + 2))
-            for i, bound in enumerate(BUCKETS):
-                if value <= bound:
-                    h[i] += 1
-            h[-2] += 1          # count (= the +Inf bucket)
-            h[-1] += value      # sum
+        histogram = self._histograms[name]
+        (histogram.labels(**labels) if labels else histogram).observe(value)
 
-    def snapshot(self) -> dict:
-        with self._lock:
-            return {"counters": {n: dict(v) for n, v in self.counters.items()},
-                    "histograms": {n: {k: list(h) for k, h in v.items()} for n, v in self.histograms.items()}}
+    def total(self, name: str) -> float:
+        """The sum of a counter over its labels, in this process (for tests)."""
+        name = name.removesuffix("_total")
+        return sum(s.value for m in self._counters[name].collect() for s in m.samples
+                   if s.name == f"htkg_{name}_total")
 
-    def flush(self) -> None:
-        """Write this worker's snapshot for the others to read (a small file; a fraction of a millisecond)."""
+    def render(self) -> bytes:
         if self.directory is None:
-            return
-        with self._write_lock:
-            tmp = self.directory / f".{os.getpid()}.tmp"
-            tmp.write_text(json.dumps(self.snapshot()), encoding="utf-8")
-            tmp.replace(self.directory / f"{os.getpid()}.json")
-
-    def _all_snapshots(self) -> list[dict]:
-        if self.directory is None:
-            return [self.snapshot()]
-        self.flush()
-        out = []
-        for path in self.directory.glob("*.json"):
-            pid = int(path.stem)
-            if pid != os.getpid() and not _alive(pid):
-                continue
-            try:
-                out.append(json.loads(path.read_text(encoding="utf-8")))
-            except (OSError, ValueError):
-                continue
-        return out
-
-    def render(self) -> str:
-        counters: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-        hists: dict[str, dict[str, list[float]]] = defaultdict(dict)
-        for snap in self._all_snapshots():
-            for name, series in snap["counters"].items():
-                for k, v in series.items():
-                    counters[name][k] += v
-            for name, series in snap["histograms"].items():
-                for k, h in series.items():
-                    acc = hists[name].setdefault(k, [0.0] * len(h))
-                    hists[name][k] = [a + b for a, b in zip(acc, h)]
-        lines = []
-        for name in sorted(set(_HELP) | set(counters) | set(hists)):
-            kind, text = _HELP.get(name, ("counter", name))
-            full = "htkg_" + name
-            lines += [f"# HELP {full} {text}", f"# TYPE {full} {kind}"]
-            if kind == "histogram":
-                for k, h in sorted(hists.get(name, {}).items()):
-                    labels = dict(json.loads(k))
-                    for bound, n in zip(BUCKETS, h):
-                        lines.append(f"{full}_bucket{_labels(labels, le=repr(bound))} {n:g}")
-                    lines.append(f"{full}_bucket{_labels(labels, le='+Inf')} {h[-2]:g}")
-                    lines.append(f"{full}_count{_labels(labels)} {h[-2]:g}")
-                    lines.append(f"{full}_sum{_labels(labels)} {h[-1]:.6f}")
-            else:
-                series = counters.get(name) or {_key({}): 0.0}
-                for k, v in sorted(series.items()):
-                    lines.append(f"{full}{_labels(dict(json.loads(k)))} {v:g}")
-        return "\n".join(lines) + "\n"
-
-
-def _labels(labels: dict, **more) -> str:
-    items = {**labels, **more}
-    if not items:
-        return ""
-    esc = lambda v: str(v).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    return "{" + ",".join(f'{k}="{esc(v)}"' for k, v in items.items()) + "}"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+            return generate_latest(self.registry)
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry, path=self.directory)
+        return generate_latest(registry)
 
 
 bp = Blueprint("metrics", __name__)
@@ -166,5 +108,4 @@ def install(app: Flask, metrics: Metrics) -> None:
         started = g.get("htkg_started")
         if started is not None:
             metrics.observe("http_request_duration_seconds", time.perf_counter() - started, route=route)
-        metrics.flush()
         return resp

@@ -27,11 +27,14 @@ class _Gunicorn(BaseApplication):
 
 def serve(settings: Settings) -> None:
     """Run gunicorn in the foreground with ``settings.workers`` worker processes."""
+    import os
     import tempfile
+    # the workers count into memory-mapped files in one directory (prometheus_client's multiprocess
+    # mode, see htkg.web.metrics), which reads the directory from the environment
+    settings.extra.setdefault("metrics_dir", tempfile.mkdtemp(prefix="htkg-metrics-"))
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = settings.extra["metrics_dir"]
     from .app import create_app
     create_app(settings)  # fail fast, before forking, on a missing release or bad settings
-    # the workers add up their metrics through snapshots in one directory (see htkg.web.metrics)
-    settings.extra.setdefault("metrics_dir", tempfile.mkdtemp(prefix="htkg-metrics-"))
     options = {
         "bind": f"{settings.host}:{settings.port}",
         "workers": settings.workers,
