@@ -1,11 +1,16 @@
 """htkg benchmarks (not part of the test suite): build steps, endpoint throughput and latency side by
-side with ``oxigraph serve-read-only`` on the same data, resource page and explorer-data latency.
+side with ``oxigraph serve-read-only`` on the same data, and the site's pages.
 
-    .venv/bin/python bench/run.py                         # 10k and 100k, results appended to bench/RESULTS.md
+    .venv/bin/python bench/run.py                         # 10k and 100k, raw results in bench/results/
     .venv/bin/python bench/run.py --sizes 10k,100k,1M     # the full run (about half an hour on 2 cores)
+    .venv/bin/python bench/run.py --sizes 100k --reuse DIR --baseline OTHER/.venv/bin   # before/after
 
-Everything runs on 127.0.0.1, every loop is bounded (``--duration`` seconds per measurement,
-``--runs`` repetitions, the median is kept). Sizes run one after the other, smallest first.
+Load comes from ``wrk`` (the Debian package; a C program, so it takes little CPU from the servers),
+driven by ``bench/wrk/paths.lua``, which cycles through a list of request paths and, for uncached
+measurements, gives every query its own trailing comment so that no cache can answer it. The servers
+are measured in turn within each round (htkg, Oxigraph, and ``--baseline``'s htkg when given), so
+that all see the same machine load; the median of ``--runs`` rounds is kept. Everything runs on
+127.0.0.1, every loop is bounded. Sizes run one after the other, smallest first.
 """
 
 from __future__ import annotations
@@ -161,55 +166,33 @@ def stop(proc: subprocess.Popen) -> None:
             proc.wait(10)
 
 
+WRK_SCRIPT = HERE / "wrk" / "paths.lua"
+
+
 def load(port: int, paths: list[str], duration: float, concurrency: int, accept: str, unique: bool = False) -> dict:
-    """``concurrency`` keep-alive clients for ``duration`` s, cycling through ``paths``; throughput and latency.
+    """wrk: ``concurrency`` keep-alive connections on 2 threads for ``duration`` s, cycling through
+    ``paths``; throughput of 2xx answers and latency (wrk's, over every answer).
 
-    ``unique``: every request's query text ends with its own comment (``#<n>``), so that no
-    result cache can answer it (the paths must end with the ``query`` parameter).
+    ``unique``: every request's query text ends with its own comment (``#<thread>-<n>``, added by
+    ``bench/wrk/paths.lua``), so that no result cache can answer it (the paths must end with the
+    ``query`` parameter). wrk is a C program: it takes far less CPU from the servers than a Python
+    load generator did.
     """
-    lat: list[float] = []
-    errors = [0]
-    statuses: dict[int, int] = {}
-    end = time.monotonic() + duration
-    lock = threading.Lock()
-
-    def client(k: int):
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        i = k
-        mine = []
-        while time.monotonic() < end:
-            path = paths[i % len(paths)] + (f"%0A%23{i}" if unique else "")
-            i += concurrency
-            t = time.perf_counter()
-            try:
-                conn.request("GET", path, headers={"Accept": accept})
-                r = conn.getresponse()
-                r.read()
-                ok = r.status == 200
-                if not ok:
-                    statuses[r.status] = statuses.get(r.status, 0) + 1
-            except (OSError, http.client.HTTPException):
-                ok = False
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-            if ok:
-                mine.append(time.perf_counter() - t)
-            else:
-                errors[0] += 1
-        with lock:
-            lat.extend(mine)
-
-    started = time.monotonic()
-    threads = [threading.Thread(target=client, args=(k,)) for k in range(concurrency)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(duration + 120)
-    elapsed = time.monotonic() - started
-    lat.sort()
-    pick = (lambda q: round(lat[min(len(lat) - 1, int(q * len(lat)))] * 1000, 2)) if lat else (lambda q: None)
-    return {"rps": round(len(lat) / elapsed, 1), "p50_ms": pick(0.5), "p99_ms": pick(0.99),
-            "requests": len(lat), "errors": errors[0], "statuses": statuses}
+    with tempfile.NamedTemporaryFile("w", suffix=".paths", delete=False) as f:
+        f.write("\n".join(paths) + "\n")
+    env = dict(os.environ, WRK_PATHS=f.name, WRK_UNIQUE="1" if unique else "0", WRK_ACCEPT=accept)
+    try:
+        out = subprocess.run(["wrk", "-t", str(min(2, concurrency)), "-c", str(concurrency),
+                              "-d", f"{max(1, round(duration))}s", "--timeout", "60s", "-s", str(WRK_SCRIPT),
+                              f"http://127.0.0.1:{port}"], env=env, capture_output=True, text=True,
+                             timeout=duration + 120, check=True).stdout
+    finally:
+        os.unlink(f.name)
+    r = json.loads(out.strip().splitlines()[-1])
+    ok = r["requests"] - r["non2xx"]
+    return {"rps": round(ok / r["seconds"], 1), "p50_ms": round(r["p50_ms"], 2), "p99_ms": round(r["p99_ms"], 2),
+            "requests": r["requests"], "errors": r["non2xx"] + r["socket_errors"],
+            "statuses": r["statuses"]}
 
 
 def median_of(runs: list[dict]) -> dict:
@@ -224,6 +207,9 @@ def median_of(runs: list[dict]) -> dict:
             out["statuses"][code] = out["statuses"].get(code, 0) + n
     out["runs"] = len(runs)
     return out
+
+
+HEAVY = {"group by"}
 
 
 def queries(agencies: int, rng: random.Random) -> dict[str, list[str]]:
@@ -274,32 +260,55 @@ def endpoint_bench(release: Path, store_path: Path, agencies: int, args, remote:
     htkg = subprocess.Popen([str(BIN / "htkg"), "serve", "--release-dir", str(release), *store_args,
                              "--port", str(hp), "--workers", str(args.workers)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # --baseline: another install of htkg (an earlier commit) on the same store, measured in turn with
+    # the two others, so that "before" and "after" see the same machine load
+    bp, base = None, None
+    if args.baseline:
+        bp = free_port()
+        base = subprocess.Popen([str(args.baseline / "htkg"), "serve", "--release-dir", str(release), *store_args,
+                                 "--port", str(bp), "--workers", str(args.workers)], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_http(hp, "/-/health", htkg)
+        if base is not None:
+            wait_http(bp, "/-/health", base)
         rng = random.Random(5)
         accept = "application/sparql-results+json"
         all_queries = {k: v for k, v in queries(agencies, rng).items() if k not in args.skip_queries}
         # warm-up, not measured: every query process started, stores opened, first queries compiled
         for texts in all_queries.values():
-            for q in texts[:4]:
-                for port, path in ((hp, "/sparql?"), (op, "/query?")):
-                    load(port, [path + urllib.parse.urlencode({"query": q})], 0.5, args.concurrency, accept)
+            for port, path in ((hp, "/sparql?"), (op, "/query?"), (bp, "/sparql?")):
+                if port is not None:
+                    load(port, [path + urllib.parse.urlencode({"query": q}) for q in texts[:4]], 1, args.concurrency,
+                         accept)
+        out["htkg_server"] = _server_header(hp)
+        if base is not None:
+            out["baseline"] = {"label": args.baseline_label, "server": _server_header(bp)}
         for kind, texts in all_queries.items():
             row = {}
             for mode in ("uncached", "repeated"):
                 use = texts if mode == "uncached" else texts[:1]
                 hpaths = ["/sparql?" + urllib.parse.urlencode({"query": q}) for q in use]
                 opaths = ["/query?" + urllib.parse.urlencode({"query": q}) for q in use]
-                h, o = [], []
-                for _ in range(args.runs):  # interleaved: both servers see the same machine load
-                    h.append(load(hp, hpaths, args.duration, args.concurrency, accept, mode == "uncached"))
-                    o.append(load(op, opaths, args.duration, args.concurrency, accept, mode == "uncached"))
+                h, o, b = [], [], []
+                # a heavy query takes seconds under 16 clients: measured longer, so that many complete
+                seconds = max(args.duration, args.heavy_duration) if kind in HEAVY else args.duration
+                for _ in range(args.runs):  # interleaved: the servers see the same machine load
+                    h.append(load(hp, hpaths, seconds, args.concurrency, accept, mode == "uncached"))
+                    o.append(load(op, opaths, seconds, args.concurrency, accept, mode == "uncached"))
+                    if bp is not None:
+                        b.append(load(bp, hpaths, seconds, args.concurrency, accept, mode == "uncached"))
                 hm, om = median_of(h), median_of(o)
                 row[mode] = {"htkg": hm, "oxigraph": om,
                              "throughput_ratio": round(hm["rps"] / om["rps"], 3) if om["rps"] else None,
                              "p99_ratio": round(hm["p99_ms"] / om["p99_ms"], 3) if hm["p99_ms"] and om["p99_ms"] else None}
-                print(f"    {kind:14} {mode:9} htkg {hm['rps']:8} rps p99 {hm['p99_ms']} ms | "
-                      f"oxigraph {om['rps']:8} rps p99 {om['p99_ms']} ms", flush=True)
+                line = (f"    {kind:14} {mode:9} htkg {hm['rps']:8} rps p99 {hm['p99_ms']} ms | "
+                        f"oxigraph {om['rps']:8} rps p99 {om['p99_ms']} ms")
+                if b:
+                    bm = row[mode]["baseline"] = median_of(b)
+                    row[mode]["baseline_ratio"] = round(bm["rps"] / om["rps"], 3) if om["rps"] else None
+                    line += f" | baseline {bm['rps']:8} rps p99 {bm['p99_ms']} ms"
+                print(line, flush=True)
             out["queries"][kind] = row
 
         def agency_iri() -> str:
@@ -317,21 +326,58 @@ def endpoint_bench(release: Path, store_path: Path, agencies: int, args, remote:
             "named query API (JSON)": ([f"/api/queries/who-funds-whom?funder={urllib.parse.quote(agency_iri())}"
                                         for _ in range(64)], "application/sparql-results+json"),
         }
+        if _status(hp, "/search?q=agency") != 404:
+            pages["search"] = ([f"/search?q=synth+agency+{rng.randrange(agencies)}" for _ in range(64)], "text/html")
+        else:
+            print("    (no /search on this server: not measured)", flush=True)
+        pages["dump download (N-Quads, gzip)"] = (["/dumps/htkg.nq.gz"], "*/*")
         for name, (paths, acc) in pages.items():
-            runs = [load(hp, paths, args.duration, 1, acc) for _ in range(args.runs)]
-            out["pages"][name] = median_of(runs)
-            print(f"    {name:24} p50 {out['pages'][name]['p50_ms']} ms, errors {out['pages'][name]['errors']}", flush=True)
+            runs, base_runs = [], []
+            for _ in range(args.runs):
+                runs.append(load(hp, paths, args.duration, args.page_concurrency, acc))
+                if bp is not None:
+                    base_runs.append(load(bp, paths, args.duration, args.page_concurrency, acc))
+            p = out["pages"][name] = median_of(runs)
+            line = f"    {name:32} {p['rps']:8} rps p50 {p['p50_ms']} ms p99 {p['p99_ms']} ms, failed {p['errors']}"
+            if base_runs:
+                bm = p["baseline"] = median_of(base_runs)
+                line += f" | baseline {bm['rps']:8} rps p50 {bm['p50_ms']} ms p99 {bm['p99_ms']} ms"
+            print(line, flush=True)
         # memory per worker: RSS of the htkg server's processes after the load
         out["htkg_rss_mb"] = _tree_rss(htkg.pid)
         out["oxigraph_rss_mb"] = _tree_rss(oxi.pid)
     finally:
         stop(htkg)
         stop(oxi)
+        if base is not None:
+            stop(base)
     return out
 
 
+def _status(port: int, path: str) -> int:
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        c.request("GET", path)
+        r = c.getresponse()
+        r.read()
+        return r.status
+    finally:
+        c.close()
+
+
+def _server_header(port: int) -> str:
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        c.request("GET", "/-/health")
+        r = c.getresponse()
+        r.read()
+        return r.getheader("Server") or ""
+    finally:
+        c.close()
+
+
 def _tree_rss(pid: int) -> dict:
-    """RSS in MiB of a process and all its descendants (gunicorn master, workers, query processes)."""
+    """RSS in MiB of a process and all its descendants (server main process, workers, query processes)."""
     out, todo = {}, [str(pid)]
     for _ in range(1000):  # bounded walk
         if not todo:
@@ -417,6 +463,11 @@ def _count_agencies(project: Path) -> int:
     return n
 
 
+def _wrk_version() -> str:
+    out = subprocess.run(["wrk", "--version"], capture_output=True, text=True)
+    return (out.stdout or out.stderr).split()[1] if (out.stdout or out.stderr).split()[1:] else "?"
+
+
 def machine() -> dict:
     mem = ""
     try:
@@ -439,17 +490,33 @@ def machine() -> dict:
 
 
 def _endpoint_table(e: dict, title: str) -> list[str]:
-    out = [f"{title}:", "", "| query | mode | htkg rps | htkg p50 / p99 ms | oxigraph rps | oxigraph p50 / p99 ms | "
-           "throughput ratio | p99 ratio | failed (htkg/oxigraph) |", "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    base = e.get("baseline")
+    out = [f"{title}" + (f" (htkg is `{e.get('htkg_server', '?')}`; baseline: {base['label']}, "
+                         f"`{base['server'] or '?'}`)" if base else "") + ":", ""]
+    head = ("| query | mode | htkg rps | htkg p50 / p99 ms | oxigraph rps | oxigraph p50 / p99 ms | "
+            "throughput ratio | p99 ratio | failed (htkg/oxigraph) |")
+    rule = "|---|---|---:|---:|---:|---:|---:|---:|---:|"
+    if base:
+        head += " baseline rps | baseline p50 / p99 ms | baseline ratio |"
+        rule += "---:|---:|---:|"
+    out += [head, rule]
     for kind, modes in e["queries"].items():
         for mode, r in modes.items():
             h, o = r["htkg"], r["oxigraph"]
-            out.append(f"| {kind} | {mode} | {h['rps']} | {h['p50_ms']} / {h['p99_ms']} | {o['rps']} | "
-                       f"{o['p50_ms']} / {o['p99_ms']} | **{r['throughput_ratio']}×** | {r['p99_ratio']}× | "
-                       f"{h['errors']}/{o['errors']} |")
-    out += ["", "| page (1 client) | p50 ms | p99 ms | failed |", "|---|---:|---:|---:|"]
+            row = (f"| {kind} | {mode} | {h['rps']} | {h['p50_ms']} / {h['p99_ms']} | {o['rps']} | "
+                   f"{o['p50_ms']} / {o['p99_ms']} | **{r['throughput_ratio']}×** | {r['p99_ratio']}× | "
+                   f"{h['errors']}/{o['errors']} |")
+            if "baseline" in r:
+                b = r["baseline"]
+                row += f" {b['rps']} | {b['p50_ms']} / {b['p99_ms']} | {r['baseline_ratio']}× |"
+            out.append(row)
+    out += ["", "| page | rps | p50 ms | p99 ms | failed |" + (" baseline rps | baseline p50 / p99 ms |" if base else ""),
+            "|---|---:|---:|---:|---:|" + ("---:|---:|" if base else "")]
     for name, r in e["pages"].items():
-        out.append(f"| {name} | {r['p50_ms']} | {r['p99_ms']} | {r['errors']} |")
+        row = f"| {name} | {r['rps']} | {r['p50_ms']} | {r['p99_ms']} | {r['errors']} |"
+        if "baseline" in r:
+            row += f" {r['baseline']['rps']} | {r['baseline']['p50_ms']} / {r['baseline']['p99_ms']} |"
+        out.append(row)
     rss = e.get("htkg_rss_mb") or {}
     out += ["", f"RSS after the load (MiB): htkg processes {sorted(rss.values(), reverse=True)} "
             f"(total {sum(rss.values())}), oxigraph {sum((e.get('oxigraph_rss_mb') or {}).values())}", ""]
@@ -467,9 +534,10 @@ def report(paths: list[Path]) -> str:
                 f"- machine: {m['cpu']}, {m['cores']} cores, {m['memory']} RAM; Python {m['python']}, "
                 f"pyoxigraph {m['pyoxigraph']}, rdflib {m['rdflib']}, pyshacl {m['pyshacl']}; "
                 f"load average at start {', '.join(f'{x:.1f}' for x in m['load_average_at_start'])}",
-                f"- load: {rec['settings']['concurrency']} concurrent keep-alive clients, "
+                f"- load: {rec['settings']['concurrency']} concurrent keep-alive clients "
+                f"({rec.get('load_generator', 'Python threads')}), "
                 f"{rec['settings']['duration']} s per measurement, median of {rec['settings']['runs']} runs; "
-                f"htkg with {rec['settings']['workers']} gunicorn workers on the on-disk store, "
+                f"htkg with {rec['settings']['workers']} workers on the on-disk store, "
                 "`oxigraph serve-read-only --union-default-graph` on the same store directory", ""]
         for size in rec["sizes"]:
             if "build" not in size:   # --reuse: the endpoint of an earlier build
@@ -515,7 +583,9 @@ def main(argv=None) -> None:
     ap.add_argument("--sizes", default="10k,100k", help="comma-separated sizes (statements synthesized)")
     ap.add_argument("--runs", type=int, default=3, help="repetitions per measurement (the median is kept)")
     ap.add_argument("--duration", type=float, default=3.0, help="seconds per load measurement")
-    ap.add_argument("--concurrency", type=int, default=16, help="concurrent clients")
+    ap.add_argument("--concurrency", type=int, default=16, help="concurrent clients (wrk connections)")
+    ap.add_argument("--heavy-duration", type=float, default=20.0, help="seconds per measurement of a heavy query")
+    ap.add_argument("--page-concurrency", type=int, default=4, help="concurrent clients for the pages")
     ap.add_argument("--workers", type=int, default=2, help="htkg server worker processes")
     ap.add_argument("--build-limit", type=int, default=3600, help="seconds the build of one size may take")
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "htkg-bench", help="scratch directory")
@@ -529,15 +599,20 @@ def main(argv=None) -> None:
     ap.add_argument("--reuse", type=Path, default=None, metavar="DIR",
                     help="measure only the endpoint, on DIR/release and DIR/store (from --keep, or htkg build + "
                          "htkg load of a synth project); --sizes names its one size")
+    ap.add_argument("--baseline", type=Path, default=None, metavar="BINDIR",
+                    help="the bin directory of another htkg install (an earlier commit), measured in turn on the "
+                         "same store as 'baseline'")
+    ap.add_argument("--baseline-label", default="baseline", help="what --baseline is (recorded), e.g. a commit")
     ap.add_argument("--results", type=Path, default=HERE / "results", help="folder for the raw JSON")
     args = ap.parse_args(argv)
     started = dt.datetime.now(dt.timezone.utc)
     # directories are recorded by name only: no path of the machine that ran it goes into the results
-    shown = [Path(a).name if args.reuse and a == str(args.reuse) else a for a in sys.argv[1:]]
+    shown = [Path(a).name if (args.reuse and a == str(args.reuse)) or (args.baseline and a == str(args.baseline))
+             else a for a in sys.argv[1:]]
     record = {"date": started.isoformat(timespec="seconds"), "command": "python bench/run.py " + " ".join(shown),
               "machine": machine(), "settings": {k: (v.name if isinstance(v, Path) else str(v))
                                                  for k, v in vars(args).items() if k not in ("work", "results")},
-              "sizes": []}
+              "load_generator": "wrk " + _wrk_version(), "sizes": []}
     args.results.mkdir(parents=True, exist_ok=True)
     out = args.results / f"{started.strftime('%Y%m%dT%H%M%S')}.json"
     for text in args.sizes.split(","):
