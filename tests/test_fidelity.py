@@ -249,3 +249,29 @@ PREFIX htkg: <https://w3id.org/htkg/def/>
         compile_files(sorted((root / "ontology").glob("*.ttl")) + [trig])
     text = str(info.value)
     assert "graph/page/dos-initiatives" in text and "graph/ext/jtip" in text and "revised" in text
+
+
+def test_resource_descriptions_carry_each_page_claims_standing(store):
+    """describe() gives each page citation its claim's standing (for the resource pages)."""
+    from htkg.dataset.describe import describe
+    d = describe(store, H + "id/org/hstc")
+    standing = {c.graph.rsplit("/", 1)[-1]: c.standing for s in d.outgoing for c in s.citations if c.kind == "page"}
+    assert standing["dos-initiative-hstc"] == "Revised"
+    assert standing["hstc-established-by-irtpa-7202"] == "Corroborated"
+    assert standing["hstc-mission"] == "PageOnly"
+    assert all(c.standing is None for s in d.outgoing for c in s.citations if c.kind == "ext")
+
+
+def test_the_new_facts_are_in_standard_terms_for_a_client_without_inference(compiled):
+    """The standard-vocabulary view of the fixes: ORG, schema.org, PROV, DCTERMS, SKOS and ELI alone."""
+    assert ask(compiled, "ASK { orgs:hstc a org:Organization , schema:GovernmentOrganization ; org:linkedTo orgs:dos }")
+    assert ask(compiled, "ASK { orgs:ceos org:transitiveSubOrganizationOf orgs:doj ; schema:parentOrganization orgs:criminal-division }")
+    assert ask(compiled, "ASK { pg:dos-initiative-hstc dct:type htkg:Revised . ext:usc-8-1777 dct:relation pg:dos-initiative-hstc }")
+    assert ask(compiled, """ASK { ?rev a prov:Entity ; prov:wasDerivedFrom pg:dos-initiative-hstc , ext:usc-8-1777 ;
+        dct:date "2004-12-17"^^<http://www.w3.org/2001/XMLSchema#date> }""")
+    assert ask(compiled, """ASK { <https://w3id.org/htkg/id/law/usc/34-20111> a <http://data.europa.eu/eli/ontology#LegalResource> ;
+        dct:replaces <https://w3id.org/htkg/id/law/usc/42-10605> .
+        <https://w3id.org/htkg/id/law/voca-1984/sec-1411> dct:relation <https://w3id.org/htkg/id/law/usc/34-20111> }""")
+    assert ask(compiled, """ASK { <https://w3id.org/htkg/id/operation/ice-hstc> a schema:Role ;
+        dct:date "2008"^^<http://www.w3.org/2001/XMLSchema#gYear> }""")
+    assert ask(compiled, "ASK { ?e a org:ChangeEvent ; org:originalOrganization ?old ; org:resultingOrganization orgs:otip }")

@@ -113,9 +113,9 @@ def enrich(store: ox.Store, sources: dict[URIRef, tuple[Path, str]] | None = Non
     with tempfile.TemporaryDirectory(prefix="htkg-enrich-", dir=work_dir) as tmp:
         skolemize_store(store)
         ontology = Ontology.from_store(store)
+        store.extend(claim_standings(store))     # before the standard view, which adds its dct:type
         _bulk_add(store, _materialized(store, ontology), Path(tmp) / "derived.nq")
         store.extend(_citations(store, sources or {}))
-        store.extend(claim_standings(store))
         _bulk_add(store, _stated_in(store), Path(tmp) / "stated-in.nq")
     return store
 

@@ -70,6 +70,7 @@ class Citation:
     source_label: str | None = None
     source_url: str | None = None          # an address for people (the document's schema:url)
     title: str | None = None
+    standing: str | None = None            # a page claim's standing from the claims ledger: "Corroborated", "Revised", "PageOnly"
 
 
 @dataclass
@@ -189,9 +190,10 @@ def _citations(store, graphs) -> dict[str, Citation]:
     # htkg:quote under the graphs' own base, not a variable predicate filtered by name; the selector
     # chain nested under its first step: as one group, Oxigraph joined it from oa:end, 0.26 s a page at 20M quads
     bases = sorted({g.split("/graph/", 1)[0] for g in graphs if "/graph/" in g})
-    quoted = " ".join(f"OPTIONAL {{ ?g <{b}/def/quote> ?quote }}" for b in bases)
+    quoted = " ".join(f"OPTIONAL {{ ?g <{b}/def/quote> ?quote }} OPTIONAL {{ ?g <{b}/def/standing> ?standing }}"
+                      for b in bases)
     q = f"""PREFIX prov: <{PROV}> PREFIX oa: <{OA}> PREFIX dct: <{DCT}> PREFIX schema: <{SCHEMA}>
-SELECT ?g ?quote ?start ?end ?src ?title ?url WHERE {{
+SELECT ?g ?quote ?standing ?start ?end ?src ?title ?url WHERE {{
   VALUES ?g {{ {_iri_list(graphs)} }}
   OPTIONAL {{ ?g prov:value ?quote }}
   {quoted}
@@ -209,6 +211,8 @@ SELECT ?g ?quote ?start ?end ?src ?title ?url WHERE {{
         c = out[row["g"].value]
         if "quote" in row and c.quote is None:
             c.quote = row["quote"].value
+        if "standing" in row and c.standing is None:
+            c.standing = row["standing"].value.rsplit("/", 1)[-1]
         if "start" in row and c.start is None:
             try:
                 c.start, c.end = int(row["start"].value), int(row["end"].value)
