@@ -101,7 +101,7 @@ def test_no_shortcut_for_an_ended_operation(compiled):
 
 def test_the_hotline_address_is_dated(compiled):
     assert ask(compiled, """ASK { GRAPH ?g { svc:nhtrc <http://xmlns.com/foaf/0.1/homepage> ?home }
-        GRAPH <https://w3id.org/htkg/graph/provenance> { ?g htkg:asOf ?when } }""")
+        GRAPH <https://w3id.org/htkg/graph/provenance> { ?g dct:temporal ?when } }""")
 
 
 # 4. Revision per claim: a graph that a later source revises holds no claim another source states.

@@ -104,8 +104,8 @@ def _add_sources(claims: list[dict], defs: str, prov: str) -> None:
             "secondary": r.get("verification") is not None and r["verification"].value.endswith("VerifiedSecondary")})
     rows = site().store.query(f"""SELECT DISTINCT ?claim ?since ?note WHERE {{
         VALUES ?claim {{ {values} }}
-        GRAPH <{prov}> {{ ?rev <{defs}revisedClaim> ?claim ; <{defs}since> ?since ;
-            <http://www.w3.org/2004/02/skos/core#note> ?note }} }}
-        ORDER BY ?claim ?since""").rows
+        ?rev <{defs}revisedClaim> ?claim ; <{defs}since> ?since ;
+            <http://www.w3.org/2004/02/skos/core#note> ?note }}
+        ORDER BY ?claim ?since""").rows     # a revision is stated in the graph of the source that revises
     for r in rows:
         by_iri[r["claim"].value]["revisions"].append({"since": r["since"].value, "note": r["note"].value})
