@@ -120,7 +120,7 @@ def test_html_page_shows_labels_inbound_links_and_citations(client, store):
     # the inverse reading comes from the ontology's htkg:inverseLabel
     inverse_labels = {r["l"].value for r in store.query(
         "SELECT ?l WHERE { ?p <https://w3id.org/htkg/def/inverseLabel> ?l }").rows}
-    shown = {s.reading for s in d.inbound}
+    shown = {f.reading for f in d.facts if f.direction == "in"}
     assert shown & inverse_labels, "no inbound link reads with an htkg:inverseLabel"
     for reading in shown:
         assert reading in html
@@ -141,10 +141,16 @@ def test_html_page_shows_labels_inbound_links_and_citations(client, store):
     assert data["@id"] == OVC and data["name"] == d.label
 
 
-def test_inbound_reading_falls_back_to_is_label_of(store):
+def test_inbound_reading_without_an_inverse_label_is_an_arrow_not_a_guess(store):
+    """A property the ontology gives no backward reading reads '← label' (it was 'is <label> of': 'is is funded by of')."""
     d = describe(store, OVC)
-    fallback = [s for s in d.inbound if s.reading.startswith("is ") and s.reading.endswith(" of")]
-    assert fallback, "properties without an inverse label read 'is <label> of'"
+    labelled = {r["p"].value for r in store.query(
+        f"SELECT ?p WHERE {{ {{ ?p <{BASE}def/inverseLabel> ?l }} UNION {{ ?p <http://www.w3.org/2002/07/owl#inverseOf> ?q }}"
+        f" UNION {{ ?q <http://www.w3.org/2002/07/owl#inverseOf> ?p }} }}").rows}
+    bare = [s for s in d.inbound if s.predicate.value not in labelled]
+    assert bare, "OVC has inbound links through a property without a backward reading"
+    for s in bare:
+        assert s.reading.startswith("← ")
 
 
 def _expected_graph(store, iri: str) -> Graph:
@@ -264,3 +270,95 @@ def test_script_in_a_label_stays_text(hostile_client):
     # pages that link to OVC show the label escaped too
     parent = hostile_client.get("/id/org/ojp", headers={"Accept": "text/html"}).data.decode()
     assert "<script>alert" not in parent and "&lt;script&gt;alert" in parent
+
+
+# ---------------------------------------------------------------------------------------------
+# one row per fact, readings from the ontology, periods, contact values
+# ---------------------------------------------------------------------------------------------
+
+HOTLINE = BASE + "id/service/nhtrc"
+
+
+def _rows(html: str) -> list[str]:
+    """The text of each fact row of a page (tags dropped, spaces squeezed)."""
+    rows = re.findall(r'<tr class="fact [^"]*"[^>]*>(.*?)</tr>', html, re.S)
+    return [" ".join(re.sub(r"<[^>]+>", " ", r).split()) for r in rows]
+
+
+def test_a_fact_stated_in_several_terms_is_one_row(client, store):
+    """Regression: /id/org/ovc showed each funding fact ~10 times (htkg:funds, frapo:funds, the inverses…)."""
+    funded = [r["o"].value for r in store.query(f"SELECT ?o WHERE {{ <{OVC}> <{BASE}def/funds> ?o }}").rows]
+    assert funded
+    labels = {r["o"].value: r["l"].value for r in store.query(
+        f"SELECT ?o ?l WHERE {{ <{OVC}> <{BASE}def/funds> ?o . ?o <http://www.w3.org/2004/02/skos/core#prefLabel> ?l }}").rows}
+    html = client.get("/id/org/ovc", headers={"Accept": "text/html"}).data.decode()
+    rows = _rows(html)
+    table = html.split("<h2>Facts</h2>", 1)[1]
+    for iri in funded:
+        assert table.count(f'href="/{iri[len(BASE):]}"') == 1, "one row links to each funded thing"
+        mentioning = [r for r in rows if r.startswith("funds " + labels[iri])]
+        assert len(mentioning) == 1, mentioning
+        assert mentioning[0].startswith("funds ") and "frapo:funds" in mentioning[0]
+        assert "schema:funder" in mentioning[0] and "htkg:fundedBy" in mentioning[0]
+    # the RDF keeps every term the page folds into one row
+    g = Graph().parse(data=client.get("/id/org/ovc.ttl").data, format="turtle")
+    for iri in funded:
+        assert (URIRef(OVC), URIRef("http://purl.org/cerif/frapo/funds"), URIRef(iri)) in g
+        assert (URIRef(iri), URIRef("https://schema.org/funder"), URIRef(OVC)) in g
+        assert (URIRef(iri), URIRef(BASE + "def/fundedBy"), URIRef(OVC)) in g
+    # labels: one row for the preferred label, with rdfs:label and schema:name folded into it
+    assert len([r for r in rows if r.startswith("pref label ")]) == 1
+    assert not [r for r in rows if r.startswith("label ") or r.startswith("name ")]
+
+
+def test_readings_are_grammatical_and_from_the_ontology(client, store):
+    """Regression: inbound links read 'is is funded by of', tables were headed 'this | of'."""
+    html = client.get("/id/service/nhtrc", headers={"Accept": "text/html"}).data.decode()
+    rows = _rows(html)
+    assert "<th scope=\"col\">this</th>" not in html and "<th scope=\"col\">of</th>" not in html
+    assert not [r for r in rows if "is is " in r or r.split(" ", 1)[0] == "is" and " of " in r[:30] and "of of" in r]
+    inverse = store.query(f"SELECT ?l WHERE {{ <{BASE}def/funds> <{BASE}def/inverseLabel> ?l }}").rows[0]["l"].value
+    assert [r for r in rows if r.startswith(inverse + " ")], "the hotline's funders read with htkg:funds' inverse label"
+    for d in (describe(store, OVC), describe(store, HOTLINE)):
+        for f in d.facts:
+            assert not f.reading.startswith("is is ") and not f.reading.endswith(" of of"), f.reading
+
+
+def test_time_scoped_relations_show_their_period(client, store):
+    q = f"""SELECT ?label ?start ?end WHERE {{ ?op <{BASE}def/operatedThing> <{HOTLINE}> ; <{BASE}def/operator> ?who .
+      ?who <http://www.w3.org/2004/02/skos/core#prefLabel> ?label
+      OPTIONAL {{ ?op <https://schema.org/startDate> ?start }} OPTIONAL {{ ?op <https://schema.org/endDate> ?end }} }}"""
+    operators = store.query(q).rows
+    assert len(operators) >= 2
+    rows = _rows(client.get("/id/service/nhtrc", headers={"Accept": "text/html"}).data.decode())
+    for op in operators:
+        row = [r for r in rows if r.startswith("is run by " + op["label"].value)]
+        assert len(row) == 1, (op["label"].value, rows)
+        year = op["start"].value[:4]
+        assert year in row[0]
+        if "end" in op:
+            assert f"–{op['end'].value[:4]}" in row[0]
+        else:
+            assert f"since {year}" in row[0]
+    # the data's Polaris spell, written as people write it
+    assert any(r.startswith("is run by Polaris Dec 2007–2025") for r in rows), rows
+
+
+def test_phone_hours_web_addresses_and_current_name_are_values(client, store):
+    html = client.get("/id/service/nhtrc", headers={"Accept": "text/html"}).data.decode()
+    phone = store.query("SELECT ?t WHERE { ?c <https://schema.org/telephone> ?t }").rows[0]["t"].value
+    assert f'href="tel:{phone}"' in html
+    hours = store.query("SELECT ?l WHERE { ?c <https://schema.org/hoursAvailable> ?h . "
+                        "?h <http://www.w3.org/2004/02/skos/core#prefLabel> ?l }").rows[0]["l"].value
+    assert hours in html.split("<h2>Facts</h2>")[0]
+    home = store.query(f"SELECT ?h WHERE {{ <{HOTLINE}> <http://xmlns.com/foaf/0.1/homepage> ?h }}").rows[0]["h"].value
+    assert f'href="{home}"' in html
+    d = describe(store, HOTLINE)
+    assert d.current_name and d.current_name != d.label
+    assert re.search(r"<h1>[^<]*" + re.escape(d.label) + r'.*?class="now">now ' + re.escape(d.current_name), html, re.S)
+
+
+def test_each_fact_row_has_a_place_for_its_standing(store):
+    d = describe(store, OVC)
+    assert d.facts and all(f.standing is None for f in d.facts)
+    assert all(f.citations for f in d.facts), "every row of the page carries its citations"

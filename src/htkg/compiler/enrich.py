@@ -60,11 +60,16 @@ class Ontology:
             return [(q.subject.value, q.object.value)
                     for q in store.quads_for_pattern(None, _N(str(predicate)), None, _ONTOLOGY)
                     if isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.NamedNode)]
+        return cls.from_pairs(pairs(RDFS.subClassOf), pairs(RDFS.subPropertyOf), pairs(OWL.inverseOf))
+
+    @classmethod
+    def from_pairs(cls, subclass_of, subproperty_of, inverse_of) -> "Ontology":
+        """From the ``(sub, super)`` and ``(a, b)`` IRI pairs of the three kinds of axiom."""
         inverses: dict[str, set[str]] = defaultdict(set)
-        for a, b in pairs(OWL.inverseOf):
+        for a, b in inverse_of:
             inverses[a].add(b)
             inverses[b].add(a)
-        return cls(_closure(pairs(RDFS.subClassOf)), _closure(pairs(RDFS.subPropertyOf)), dict(inverses))
+        return cls(_closure(subclass_of), _closure(subproperty_of), dict(inverses))
 
     def derived(self, p: str, literal: bool) -> frozenset[tuple[str, bool]]:
         key = (p, literal)

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-__all__ = ["Node", "Citation", "Statement", "Description", "describe", "labels_of", "humanize",
-           "LABEL_PROPERTIES"]
+__all__ = ["Node", "Citation", "Statement", "Alias", "Period", "Fact", "Contact", "Description", "describe",
+           "labels_of", "humanize", "LABEL_PROPERTIES"]
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -83,6 +83,62 @@ class Statement:
     citations: list[Citation] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Alias:
+    """A standard term a fact is also stated with (``inverse``: stated from the other end)."""
+
+    predicate: Node
+    inverse: bool = False
+
+
+@dataclass(frozen=True)
+class Period:
+    """When a qualified relation held (``schema:startDate`` / ``schema:endDate`` of its node), as written."""
+
+    start: str | None
+    end: str | None
+    node: str | None = None                # the qualified node (an htkg:Operation, htkg:Funding…)
+    date: str | None = None                # the date of an event (an establishment's dct:date)
+
+    @property
+    def text(self) -> str:
+        """``Dec 2007–2025``, ``since 2025``, ``until 2015``, or an event's date ``10 Jun 2015``."""
+        start, end = _show_date(self.start), _show_date(self.end)
+        if start and end:
+            return f"{start}–{end}"
+        return f"since {start}" if start else f"until {end}" if end else _show_date(self.date) or ""
+
+
+@dataclass
+class Fact:
+    """One row of a resource page: a fact in the project's own term, read from this resource.
+
+    ``also`` are the standard terms the build materialized for it (superproperties, inverses): the same
+    fact, kept in the RDF, shown once. ``standing`` is left for a judgement of the fact's sources
+    (corroborated, revised, page only) that other code may fill in.
+    """
+
+    direction: str                         # "out": this resource is the subject; "in": the object
+    predicate: Node
+    reading: str                           # "funds", "is funded by"
+    value: Node
+    citations: list[Citation] = field(default_factory=list)
+    also: list[Alias] = field(default_factory=list)
+    period: Period | None = None
+    standing: str | None = None
+    relation: bool = False                 # the property carries an edge label: a relation the explorer draws
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A telephone number that reaches this resource, with its opening hours when known."""
+
+    telephone: str
+    label: str | None = None
+    hours: str | None = None
+    node: str | None = None
+
+
 @dataclass
 class Description:
     """What :func:`describe` returns."""
@@ -96,6 +152,9 @@ class Description:
     triples: list[ox.Triple]               # the resource's RDF: outgoing, inbound, and labels of linked nodes
     graph_size: int = 0                    # triples in the named graph of this IRI, when it names one
     inbound_truncated: bool = False
+    facts: list[Fact] = field(default_factory=list)   # one row per fact, own terms first (for pages)
+    current_name: str | None = None        # a newer name, from a source that revises the page's claims
+    contacts: list[Contact] = field(default_factory=list)
 
     @property
     def exists(self) -> bool:
@@ -278,10 +337,8 @@ def describe(store, iri: str) -> Description:
         return edge.get(p) or prop_labels.get(p) or humanize(p)
 
     def backward(p: str) -> str:
-        if p in inverse:
-            return inverse[p]
-        label = prop_labels.get(p) or humanize(p)
-        return f"is {label[4:] if label.startswith('has ') else label} of"   # "has unit" → "is unit of"
+        # a property read backwards without an inverse label in the ontology: an arrow, not a guessed phrase
+        return inverse.get(p) or f"← {prop_labels.get(p) or humanize(p)}"
 
     outgoing = _statements(out_rows, "o", labels, prop_labels, forward, citations)
     inbound = _statements(in_rows, "s", labels, prop_labels, backward, citations)
@@ -297,9 +354,197 @@ def describe(store, iri: str) -> Description:
         if texts:
             description = texts[0].value
             break
+    vocab = _vocabulary_base(iri, props)
+    facts = _facts(store, iri, outgoing, inbound, _ontology(store), edge, vocab, forward, backward)
     return Description(iri, labels.get(iri), types, description, outgoing, inbound,
                        _rdf(store, iri, out_rows, in_rows, linked), graph_size,
-                       inbound_truncated=len(in_rows) >= _ROW_CAP)
+                       inbound_truncated=len(in_rows) >= _ROW_CAP, facts=facts,
+                       current_name=_current_name(store, iri, vocab, labels.get(iri)),
+                       contacts=_contacts(store, iri))
+
+
+# ---------------------------------------------------------------------------------------------
+# one row per fact
+# ---------------------------------------------------------------------------------------------
+
+OWL = "http://www.w3.org/2002/07/owl#"
+SKOS_ALT = SKOS + "altLabel"
+_AREAS = ("/id/", "/def/", "/graph/", "/release/", "/shapes/", "/.well-known/")
+_MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+# Qualified relations (docs/conventions.md): the shortcut's local name under the vocabulary, and the
+# roles of its node that hold the shortcut's subject and object.
+_QUALIFIED = (("funds", SCHEMA + "funder", SCHEMA + "fundedItem"),
+              ("operates", "operator", "operatedThing"),
+              ("establishedBy", "establishedOrganization", "legalBasis"),
+              ("authorizedBy", "establishedOrganization", "legalBasis"))
+
+
+def _show_date(value: str | None) -> str | None:
+    """``2007-12`` → ``Dec 2007``; ``2015-06-10`` → ``10 Jun 2015``; a year as it is."""
+    if not value:
+        return None
+    m = re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", value)
+    if m and 1 <= int(m.group(2)) <= 12:
+        month = _MONTHS[int(m.group(2)) - 1]
+        return f"{int(m.group(3))} {month} {m.group(1)}" if m.group(3) else f"{month} {m.group(1)}"
+    return value
+
+
+def _vocabulary_base(iri: str, props) -> str | None:
+    """The project's vocabulary namespace (``<base>def/``), from the resource's IRI or its properties."""
+    for candidate in [iri, *sorted(props)]:
+        for area in _AREAS:
+            if area in candidate:
+                return candidate.split(area, 1)[0] + "/def/"
+    return None
+
+
+def _ontology(store):
+    """The closure of the class and property axioms in the store (the ontology is small: one query)."""
+    from ..build.enrich import Ontology
+    rels = {RDFS + "subClassOf": [], RDFS + "subPropertyOf": [], OWL + "inverseOf": []}
+    q = ("SELECT ?a ?r ?b WHERE { VALUES ?r { " + " ".join(f"<{r}>" for r in rels) + " } ?a ?r ?b "
+         "FILTER(isIRI(?a) && isIRI(?b)) }")
+    for row in store.query(q).rows:
+        rels[row["r"].value].append((row["a"].value, row["b"].value))
+    return Ontology.from_pairs(*rels.values())
+
+
+def _facts(store, iri, outgoing, inbound, ontology, edge, vocab, forward, backward) -> list[Fact]:
+    """Group the statements that state one fact (a term, its superproperties, its inverses) into one row.
+
+    Statements are taken in order of preference — the project's own terms, then those the ontology gives
+    an edge label, then read outward — and each becomes a row unless a row taken before derives it.
+    """
+    own = (lambda p: p.startswith(vocab)) if vocab else (lambda p: False)   # noqa: E731
+    candidates = [(d, st) for d, sts in (("out", outgoing), ("in", inbound)) for st in sts
+                  if st.predicate.value != RDF_TYPE]
+    candidates.sort(key=lambda c: (0 if own(c[1].predicate.value) else 1, 0 if c[1].predicate.value in edge else 1,
+                                   0 if c[0] == "out" else 1, c[1].predicate.value, c[1].value.value))
+    # a statement another one derives (and that does not derive it back) is never a row of its own:
+    # rdfs:label under skos:prefLabel, frapo:funds under htkg:funds
+    def reach(direction: str, st: Statement) -> set:
+        return {(p, (direction == "out") != flipped)
+                for p, flipped in ontology.derived(st.predicate.value, st.value.kind == "literal")}
+
+    groups: dict[str, list] = {}
+    for direction, st in candidates:
+        groups.setdefault(_value_key(st.value), []).append((direction, st, reach(direction, st)))
+    derived_only: set[int] = set()
+    for group in groups.values():
+        for direction, st, _r in group:
+            me = (st.predicate.value, direction == "out")
+            by = [r for d, o, r in group if o is not st and me in r]
+            mine = reach(direction, st)
+            if by and not any((o.predicate.value, d == "out") in mine for d, o, r in group if o is not st and me in r):
+                derived_only.add(id(st))
+    candidates.sort(key=lambda c: 1 if id(c[1]) in derived_only else 0)     # stable: the preference order holds
+    rows: dict[str, list[tuple[Fact, frozenset]]] = {}
+    facts: list[Fact] = []
+    for direction, st in candidates:
+        same_value = rows.setdefault(_value_key(st.value), [])
+        p = st.predicate.value
+        parents = [f for f, derived in same_value if (p, direction != f.direction) in derived]
+        if parents:
+            for f in parents:
+                f.also.append(Alias(st.predicate, direction != f.direction))
+                known = {c.graph for c in f.citations}
+                f.citations.extend(c for c in st.citations if c.graph not in known)
+            continue
+        reading = forward(p) if direction == "out" else backward(p)
+        fact = Fact(direction, st.predicate, reading, st.value, list(st.citations), relation=p in edge)
+        same_value.append((fact, ontology.derived(p, st.value.kind == "literal")))
+        facts.append(fact)
+    facts += _type_facts(outgoing, ontology)
+    _add_periods(store, iri, facts, vocab)
+    for f in facts:
+        f.also.sort(key=lambda a: (a.inverse, a.predicate.value))
+    order = {RDF_TYPE: 0, **{p: 1 for p in LABEL_PROPERTIES}, SKOS_ALT: 1, **{p: 2 for p in DESCRIPTION_PROPERTIES}}
+    facts.sort(key=lambda f: (order.get(f.predicate.value, 3 if own(f.predicate.value) else 4), f.direction != "out",
+                              f.reading, f.value.text, f.value.value))
+    return facts
+
+
+def _value_key(n: Node) -> str:
+    return f"{n.kind}|{n.value}|{n.datatype}|{n.language}"
+
+
+def _type_facts(outgoing, ontology) -> list[Fact]:
+    """``is a`` rows: the most specific types, each with the superclasses it implies."""
+    types = {st.value.value: st for st in outgoing if st.predicate.value == RDF_TYPE}
+    implied = {sup for t in types for sup in ontology.superclasses.get(t, ())}
+    out = []
+    for t, st in types.items():
+        if t in implied:
+            continue
+        supers = sorted(ontology.superclasses.get(t, set()) & set(types))
+        cites = list(st.citations)
+        for sup in supers:
+            cites.extend(c for c in types[sup].citations if c.graph not in {x.graph for x in cites})
+        out.append(Fact("out", st.predicate, "is a", st.value, cites,
+                        [Alias(types[sup].value) for sup in supers]))
+    return out
+
+
+def _add_periods(store, iri: str, facts: list[Fact], vocab: str | None) -> None:
+    """Attach the period of each qualified relation (``operated by Polaris, Dec 2007–2025``) to its row."""
+    if not vocab or not facts or ">" in iri:
+        return
+    def full(name: str) -> str:
+        return name if name.startswith("http") else vocab + name
+    values = " ".join(f"(<{full(short)}> <{full(rs)}> <{full(ro)}>)" for short, rs, ro in _QUALIFIED)
+    q = f"""SELECT ?short ?dir ?other ?node ?start ?end ?date WHERE {{
+  VALUES (?short ?rs ?ro) {{ {values} }}
+  {{ ?node ?rs <{iri}> ; ?ro ?other BIND("out" AS ?dir) }} UNION {{ ?node ?ro <{iri}> ; ?rs ?other BIND("in" AS ?dir) }}
+  OPTIONAL {{ ?node <{SCHEMA}startDate> ?start }} OPTIONAL {{ ?node <{SCHEMA}endDate> ?end }}
+  OPTIONAL {{ ?node <{DCT}date> ?date }}
+}}"""
+    periods: dict[tuple, Period] = {}
+    for row in store.query(q).rows:
+        start, end, date = (row[k].value if k in row else None for k in ("start", "end", "date"))
+        if start or end or date:
+            key = (row["short"].value, row["dir"].value, row["other"].value)
+            periods.setdefault(key, Period(start, end, row["node"].value, date))
+    for f in facts:
+        # the row may be read from the inverse term (is funded by): match the shortcut from either end
+        for p in [f.predicate.value] + [a.predicate.value for a in f.also]:
+            flipped = p != f.predicate.value and any(a.inverse for a in f.also if a.predicate.value == p)
+            direction = f.direction if not flipped else ("in" if f.direction == "out" else "out")
+            period = periods.get((p, direction, f.value.value))
+            if period:
+                f.period = period
+                break
+
+
+def _current_name(store, iri: str, vocab: str | None, label: str | None) -> str | None:
+    """A name stated by a source that revises what the page says about this resource (the newer name)."""
+    if not vocab or ">" in iri:
+        return None
+    q = f"""SELECT ?alt WHERE {{ GRAPH ?g {{ <{iri}> <{SKOS_ALT}> ?alt }} ?g <{vocab}revises> ?h .
+  GRAPH ?h {{ <{iri}> ?p ?o }} }} ORDER BY ?alt LIMIT 1"""
+    rows = store.query(q).rows
+    name = rows[0]["alt"].value if rows else None
+    return name if name != label else None
+
+
+def _contacts(store, iri: str) -> list[Contact]:
+    """Telephone numbers that reach the resource (its own, its contact points', its channels'), with hours."""
+    if ">" in iri:
+        return []
+    q = f"""PREFIX schema: <{SCHEMA}> PREFIX skos: <{SKOS}>
+SELECT DISTINCT ?cp ?tel ?label ?hours WHERE {{
+  {{ BIND(<{iri}> AS ?cp) }} UNION {{ <{iri}> schema:contactPoint|schema:servicePhone ?cp }}
+  UNION {{ <{iri}> schema:availableChannel/schema:servicePhone ?cp }}
+  ?cp schema:telephone ?tel .
+  OPTIONAL {{ ?cp skos:prefLabel ?label }}
+  OPTIONAL {{ ?cp schema:hoursAvailable/skos:prefLabel ?hours }}
+}} ORDER BY ?tel ?cp LIMIT 20"""
+    out: dict[tuple, Contact] = {}
+    for row in store.query(q).rows:
+        key = (row["cp"].value, row["tel"].value)
+        out.setdefault(key, Contact(row["tel"].value, row["label"].value if "label" in row else None,
+                                    row["hours"].value if "hours" in row else None, row["cp"].value))
+    return list(out.values())
 
 
 def _rdf(store, iri: str, out_rows, in_rows, linked) -> list[ox.Triple]:

@@ -222,16 +222,20 @@ def resource(path: str):
         return cacheable(rdf_response(d.triples, fmt))
     page_url = request.base_url.rsplit(".", 1)[0] if ext else request.base_url
     stated_in = site().base.term("statedIn")
-    last = max(1, -(-len(d.inbound) // _INBOUND_PAGE))
+    facts = [f for f in d.facts if f.predicate.value != stated_in]
+    inward = [f for f in facts if f.direction == "in"]
+    last = max(1, -(-len(inward) // _INBOUND_PAGE))
     number = page_param(last)
     inbound_pages = {"number": number, "last": last,
                      "previous": _with_page(number - 1) if number > 1 else None,
                      "next": _with_page(number + 1) if number < last else None}
+    shown = {id(f) for f in inward[(number - 1) * _INBOUND_PAGE:number * _INBOUND_PAGE]}
+    # relations read backwards ("is funded by") are facts of this resource; other links are listed after them
+    main = [f for f in facts if f.direction == "out" or (id(f) in shown and f.relation)]
+    links = [f for f in inward if id(f) in shown and not f.relation]
     html = render_template("resources/page.html", d=d, path=path, alternates=_alternates(path),
-                           schema=schema_org(d, page_url), inbound_pages=inbound_pages,
-                           shown_inbound=d.inbound[(number - 1) * _INBOUND_PAGE:number * _INBOUND_PAGE],
-                           properties=[x for x in d.outgoing if x.predicate.value != stated_in],
-                           stated_in=[x.value for x in d.outgoing if x.predicate.value == stated_in])
+                           schema=schema_org(d, page_url), inbound_pages=inbound_pages, facts=main, links=links,
+                           stated_in=[f.value for f in d.facts if f.predicate.value == stated_in])
     return cacheable(Response(html, content_type=fmt.content_type))
 
 
