@@ -11,15 +11,56 @@ import html
 import json
 import logging
 
-from flask import Flask, Response, request
+from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from ..errors import (HtkgError, QueryError, QueryTimeout, QueryTooBusy, ReleaseError, StoreError,
                       StoreUnavailable)
 
-__all__ = ["install", "error_response", "status_of"]
+__all__ = ["install", "error_response", "status_of", "MAX_URL_BYTES"]
 
 log = logging.getLogger("htkg.web")
+# A request line longer than this gets a 414 that says to POST (gunicorn lets lines up to
+# web.serve.REQUEST_LINE_BOUND through to the app, so the answer is this page, not its bare 400).
+MAX_URL_BYTES = 8192
+_TITLES = {400: "Bad request", 403: "Refused", 404: "Not found", 405: "Method not allowed", 406: "Not acceptable",
+           413: "Request too large", 414: "Address too long", 415: "Unsupported body type", 500: "Server error",
+           503: "Unavailable"}
+
+
+def _page(status: int, kind: str, message: str, hint: str | None, body: dict) -> str:
+    """The error as a page of the site (its layout, navigation and search box); bare HTML if that fails."""
+    try:
+        return render_template("errors/error.html", status=status, title=_TITLES.get(status, kind), kind=kind,
+                               message=message, hint=hint, suggestions=body.get("suggestions") or [],
+                               path=request.path)
+    except Exception:                       # an error page must never fail: the template or the site may be the error
+        log.exception("error page could not be rendered")
+        return (f"<!doctype html><html lang=en><meta charset=utf-8><title>{status} {html.escape(kind)}</title>"
+                f"<body><h1>{status} — {html.escape(kind)}</h1><p>{html.escape(message)}</p>"
+                + (f"<p>{html.escape(hint)}</p>" if hint else "") + "</body></html>")
+
+
+def _suggestions() -> list[dict] | None:
+    """For a 404 under /id/: the nearest existing resources (same path in another case, a close slug, a name)."""
+    if not request.path.startswith("/id/"):
+        return None
+    from .search import search_index
+    try:
+        hits = search_index().nearest(request.path.lstrip("/"))
+    except Exception:
+        log.exception("no suggestions for %s", request.path)
+        return None
+    return [{"path": "/" + h.path, "label": h.label, "kind": h.kind} for h in hits]
+
+
+def _request_line_bytes() -> int:
+    """The length of the request's target as sent (the query string stays percent-encoded in the environ)."""
+    env = request.environ
+    qs = env.get("QUERY_STRING", "")
+    rebuilt = env.get("SCRIPT_NAME", "") + env.get("PATH_INFO", "") + ("?" + qs if qs else "")
+    raw = env.get("RAW_URI") or ""
+    return max(len(raw.encode("latin-1", "replace")), len(rebuilt.encode("latin-1", "replace")))
 
 
 def status_of(exc: HtkgError) -> int:
@@ -40,10 +81,8 @@ def error_response(status: int, message: str, *, kind: str = "error", hint: str 
     body.update({k: v for k, v in (extra or {}).items() if v is not None})
     accept = request.headers.get("Accept", "") if request else ""
     if "text/html" in accept and "json" not in accept.split(",")[0]:
-        page = (f"<!doctype html><html lang=en><meta charset=utf-8><title>{status} {html.escape(kind)}</title>"
-                f"<body><h1>{status} — {html.escape(kind)}</h1><p>{html.escape(message)}</p>"
-                + (f"<p>{html.escape(hint)}</p>" if hint else "") + "</body></html>")
-        resp = Response(page, status=status, content_type="text/html; charset=utf-8")
+        resp = Response(_page(status, kind, message, hint, body), status=status,
+                        content_type="text/html; charset=utf-8")
     elif accept.startswith("text/plain"):
         text = message + (f"\nhint: {hint}" if hint else "") + "\n"
         resp = Response(text, status=status, content_type="text/plain; charset=utf-8")
@@ -73,8 +112,21 @@ def install(app: Flask) -> None:
         return error_response(status, getattr(exc, "message", str(exc)), kind=type(exc).__name__,
                               hint=exc.hint, extra=extra, headers=headers)
 
+    @app.before_request
+    def _too_long():
+        size = _request_line_bytes()
+        if size > MAX_URL_BYTES:
+            return error_response(414, f"the address is {size} bytes long; this server reads addresses of at most "
+                                       f"{MAX_URL_BYTES} bytes", kind="URI Too Long",
+                                  hint="send a long query in the body of a POST: a form field query=… "
+                                       "(curl --data-urlencode 'query@file.rq'), or Content-Type: "
+                                       "application/sparql-query")
+
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
+        if exc.code == 404:
+            return error_response(404, exc.description or exc.name, kind=exc.name,
+                                  extra={"suggestions": _suggestions()})
         if exc.code == 413:
             limit = app.config.get("MAX_CONTENT_LENGTH")
             return error_response(413, f"the request body is larger than this server's limit of {limit} bytes",

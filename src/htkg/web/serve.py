@@ -6,7 +6,19 @@ from gunicorn.app.base import BaseApplication
 
 from ..config import Settings
 
-__all__ = ["serve"]
+__all__ = ["serve", "REQUEST_LINE_BOUND"]
+
+# The longest request line gunicorn reads. Its own ceiling is 8190 bytes (gunicorn.http.message.MAX_REQUEST_LINE,
+# where a larger limit_request_line is cut back to it) and its only way past is 0, no limit at all. Addresses
+# between the app's limit (web.errors.MAX_URL_BYTES, 8 KB) and this bound reach the app, which answers a page
+# saying to POST; longer ones still stop at gunicorn (its own bare 414), so a client cannot make a worker read
+# without end.
+REQUEST_LINE_BOUND = 64 * 1024
+
+
+def _raise_request_line_ceiling() -> None:
+    import gunicorn.http.message as message
+    message.MAX_REQUEST_LINE = max(message.MAX_REQUEST_LINE, REQUEST_LINE_BOUND)
 
 
 class _Gunicorn(BaseApplication):
@@ -44,11 +56,12 @@ def serve(settings: Settings) -> None:
         "graceful_timeout": 10,
         "accesslog": "-",
         "loglevel": settings.log_level,
-        "limit_request_line": 8190,
+        "limit_request_line": REQUEST_LINE_BOUND,
         "forwarded_allow_ips": "*" if settings.trust_proxy else "127.0.0.1",
         # gunicorn 27's control socket has one fixed path per user: servers side by side would fight for it
         "control_socket_disable": True,
     }
+    _raise_request_line_ceiling()
     try:
         _Gunicorn(settings, options).run()
     finally:
