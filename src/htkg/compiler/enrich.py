@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
-from collections import defaultdict
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterator
 
 import pyoxigraph as ox
 from rdflib import BNode, Dataset, URIRef
@@ -22,6 +20,7 @@ from rdflib.namespace import RDF, RDFS, OWL, SKOS, PROV, DCTERMS, XSD
 from ..errors import DataError
 from ..iris import DEFAULT_BASE
 from ..namespaces import HTKG, ID, GRAPH, OA, SCHEMA
+from ..dataset.axioms import Ontology
 from .ledger import claim_standings
 from .sources import ONTOLOGY_GRAPH, to_ox_quads, to_rdflib
 
@@ -39,74 +38,13 @@ _TYPE, _LABEL, _NAME, _PREF = _N(str(RDF.type)), _N(str(RDFS.label)), _N(str(SCH
 _PROV, _ONTOLOGY = _N(str(PROVENANCE_GRAPH)), _N(str(ONTOLOGY_GRAPH))
 
 
-@dataclass
-class Ontology:
-    """The closure of the ontology's class and property axioms, for materialization (IRIs as strings).
-
-    ``derived(p, literal)`` is what one triple with predicate ``p`` stands for: the set of
-    ``(predicate, flipped)`` the rules reach from it — superproperties (transitively), ``owl:inverseOf``
-    (flipping subject and object, only when the object is not a literal), ``rdfs:label`` and
-    ``schema:name`` for ``skos:prefLabel`` — so one pass over the data reaches the fixpoint.
-    """
-
-    superclasses: dict[str, set[str]]
-    superproperties: dict[str, set[str]]
-    inverses: dict[str, set[str]]
-    _memo: dict = field(default_factory=dict, repr=False)
-
-    @classmethod
-    def from_store(cls, store: ox.Store) -> "Ontology":
-        def pairs(predicate) -> list[tuple[str, str]]:
-            return [(q.subject.value, q.object.value)
-                    for q in store.quads_for_pattern(None, _N(str(predicate)), None, _ONTOLOGY)
-                    if isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.NamedNode)]
-        return cls.from_pairs(pairs(RDFS.subClassOf), pairs(RDFS.subPropertyOf), pairs(OWL.inverseOf))
-
-    @classmethod
-    def from_pairs(cls, subclass_of, subproperty_of, inverse_of) -> "Ontology":
-        """From the ``(sub, super)`` and ``(a, b)`` IRI pairs of the three kinds of axiom."""
-        inverses: dict[str, set[str]] = defaultdict(set)
-        for a, b in inverse_of:
-            inverses[a].add(b)
-            inverses[b].add(a)
-        return cls(_closure(subclass_of), _closure(subproperty_of), dict(inverses))
-
-    def derived(self, p: str, literal: bool) -> frozenset[tuple[str, bool]]:
-        key = (p, literal)
-        if key not in self._memo:
-            seen: set[tuple[str, bool]] = set()
-            todo = [(p, False)]
-            while todo:
-                q, flipped = todo.pop()
-                nexts = [(sup, flipped) for sup in self.superproperties.get(q, ())]
-                if q == str(SKOS.prefLabel):
-                    nexts += [(str(RDFS.label), flipped), (str(SCHEMA.name), flipped)]
-                if flipped or not literal:  # the object of the derived triple is a resource
-                    nexts += [(inv, not flipped) for inv in self.inverses.get(q, ())]
-                for n in nexts:
-                    if n not in seen and n != (p, False):
-                        seen.add(n)
-                        todo.append(n)
-            self._memo[key] = frozenset(seen)
-        return self._memo[key]
-
-
-def _closure(pairs: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
-    direct: dict[str, set[str]] = defaultdict(set)
-    for s, o in pairs:
-        if s != o:
-            direct[s].add(o)
-    out: dict[str, set[str]] = {}
-    for start in direct:
-        seen, todo = set(), list(direct[start])
-        while todo:
-            n = todo.pop()
-            if n in seen or n == start:
-                continue
-            seen.add(n)
-            todo.extend(direct.get(n, ()))
-        out[start] = seen
-    return out
+def _ontology_of(store: ox.Store) -> Ontology:
+    """The closure of the class and property axioms of the store's ontology graph."""
+    def pairs(predicate) -> list[tuple[str, str]]:
+        return [(q.subject.value, q.object.value)
+                for q in store.quads_for_pattern(None, _N(str(predicate)), None, _ONTOLOGY)
+                if isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.NamedNode)]
+    return Ontology.from_pairs(pairs(RDFS.subClassOf), pairs(RDFS.subPropertyOf), pairs(OWL.inverseOf))
 
 
 def enrich(store: ox.Store, sources: dict[URIRef, tuple[Path, str]] | None = None,
@@ -117,7 +55,7 @@ def enrich(store: ox.Store, sources: dict[URIRef, tuple[Path, str]] | None = Non
     """
     with tempfile.TemporaryDirectory(prefix="htkg-enrich-", dir=work_dir) as tmp:
         skolemize_store(store)
-        ontology = Ontology.from_store(store)
+        ontology = _ontology_of(store)
         store.extend(claim_standings(store))     # before the standard view, which adds its dct:type
         _bulk_add(store, _materialized(store, ontology), Path(tmp) / "derived.nq")
         store.extend(_citations(store, sources or {}))

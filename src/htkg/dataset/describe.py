@@ -401,7 +401,7 @@ def _vocabulary_base(iri: str, props) -> str | None:
 
 def _ontology(store):
     """The closure of the class and property axioms in the store (the ontology is small: one query)."""
-    from ..build.enrich import Ontology
+    from .axioms import Ontology
     rels = {RDFS + "subClassOf": [], RDFS + "subPropertyOf": [], OWL + "inverseOf": []}
     q = ("SELECT ?a ?r ?b WHERE { VALUES ?r { " + " ".join(f"<{r}>" for r in rels) + " } ?a ?r ?b "
          "FILTER(isIRI(?a) && isIRI(?b)) }")
