@@ -63,3 +63,76 @@ def test_robots_txt_points_at_the_sitemap(client):
     assert resp.status_code == 200 and resp.headers["Content-Type"].startswith("text/plain")
     text = resp.data.decode()
     assert "Sitemap: http://data.example/sitemap.xml" in text and "User-agent: *" in text
+
+
+# ---------------------------------------------------------------------------------------------
+# the landing page as a directory (read from the graph)
+# ---------------------------------------------------------------------------------------------
+
+ORG = "http://www.w3.org/ns/org#"
+
+
+def _section(html: str, heading_id: str) -> str:
+    start = html.index(f'id="{heading_id}"')
+    return html[start:html.index("</section>", start)]
+
+
+def test_departments_with_their_units_as_a_tree(client, store, release):
+    base = release.base_iri
+    html = client.get("/", headers={"Accept": "text/html"}).data.decode()
+    tree = _section(html, "dir-departments")
+    departments = [r["d"].value for r in store.query(f"SELECT ?d WHERE {{ ?d a <{base}def/Department> }}").rows]
+    assert len(departments) >= 4
+    for d in departments:
+        assert f'href="/{d[len(base):]}"' in tree
+    # each unit is nested inside its parent's list item
+    pairs = store.query(f"""SELECT ?u ?p WHERE {{ ?u a <{base}def/GovernmentUnit> ; <{ORG}subOrganizationOf> ?p .
+      FILTER NOT EXISTS {{ ?u <{ORG}subOrganizationOf> ?q . ?q <{ORG}subOrganizationOf>+ ?p }} }}""").rows
+    assert len(pairs) >= 15
+    for r in pairs:
+        parent, unit = r["p"].value[len(base):], r["u"].value[len(base):]
+        at = tree.index(f'<li><a href="/{parent}">')
+        item_end = _matching_li_end(tree, at)
+        assert f'href="/{unit}"' in tree[at:item_end], (unit, parent)
+
+
+def _matching_li_end(html: str, start: int) -> int:
+    depth, i = 0, start
+    while True:
+        nxt_open, nxt_close = html.find("<li>", i + 1), html.find("</li>", i + 1)
+        if nxt_open != -1 and nxt_open < nxt_close:
+            depth += 1
+            i = nxt_open
+        else:
+            if depth == 0:
+                return nxt_close
+            depth -= 1
+            i = nxt_close
+
+
+def test_lists_name_instances_not_classes(client, store, release):
+    base = release.base_iri
+    html = client.get("/", headers={"Accept": "text/html"}).data.decode()
+    directory = html[html.index('<div class="directory">'):html.index("<h2>Use it</h2>")]
+    for cls in ("Hotline", "Program", "Statute", "ReliefType"):
+        instances = [r["x"].value for r in store.query(f"SELECT ?x WHERE {{ ?x a <{base}def/{cls}> }}").rows]
+        assert instances, cls
+        for x in instances:
+            assert f'href="/{x[len(base):]}"' in directory, x
+    assert 'href="/def/' not in directory
+
+
+def test_key_facts_are_read_from_the_graph(client, store, release):
+    """The hotline's number and who funds and runs it: the data's values, not text in a template."""
+    base = release.base_iri
+    html = client.get("/", headers={"Accept": "text/html"}).data.decode()
+    box = html[html.index('<section class="key-facts"'):html.index("</section>")]
+    phone = store.query("SELECT ?t WHERE { ?c <https://schema.org/telephone> ?t }").rows[0]["t"].value
+    assert f'href="tel:{phone}"' in box
+    for prop in ("funds", "operates"):
+        who = [r["o"].value for r in store.query(
+            f"SELECT ?o WHERE {{ ?o <{base}def/{prop}> ?h . ?h a <{base}def/Hotline> }}").rows]
+        assert who, prop
+        for o in who:
+            assert f'href="/{o[len(base):]}"' in box, o
+    assert "Dec 2007–2025" in box

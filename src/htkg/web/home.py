@@ -7,6 +7,7 @@ from xml.sax.saxutils import escape
 from flask import Blueprint, Response, render_template, request
 
 from ..dataset.describe import labels_of
+from ..dataset.directory import directory
 from ..publish.metadata import DESCRIPTION, KEYWORDS, LICENSE, TITLE, dumps_of
 from .http import cacheable
 from .site import site
@@ -75,9 +76,12 @@ def index():
         rest = s.base.path_of(g) or ""
         kinds["page" if rest.startswith("graph/page/") else "ext" if rest.startswith("graph/ext/") else "other"] += 1
     root = request.url_root
+    found = s.extras.get("directory")
+    if found is None:           # the release never changes under a worker: read the directory once
+        found = s.extras["directory"] = directory(s.store, s.base.iri)
     html = render_template("home/index.html", stats=stats, per_class=per_class, graph_kinds=kinds,
                            n_graphs=len(graphs), schema=schema_dataset(root), release=s.release.manifest,
-                           base=s.base.iri)
+                           base=s.base.iri, directory=found)
     return cacheable(Response(html, content_type="text/html; charset=utf-8"))
 
 
@@ -85,7 +89,8 @@ def index():
 def sitemap():
     root = request.url_root
     date = site().release.manifest.get("release_date")
-    pages = ["", "def/", "dumps/", "catalog", "quality", "shapes", "sparql", "queries", "explore"] + resource_paths()
+    pages = ["", "def/", "dumps/", "catalog", "quality", "shapes", "sparql", "queries", "explore", "search"] + \
+        resource_paths()
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
              '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
     for path in pages:
