@@ -29,6 +29,7 @@ reconciliation service and the 404 page's suggestions all call this module.
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -80,6 +81,7 @@ class Entry:
     label: str = ""
     alt: list[str] = field(default_factory=list)
     kind: str | None = None
+    types: list[str] = field(default_factory=list)              # every rdf:type, standard ones included
     quotes: list[str] = field(default_factory=list)
     names: list[tuple[str, str]] = field(default_factory=list)   # (normalized, "label" | "altLabel")
     quote_words: list[tuple[set[str], str]] = field(default_factory=list)
@@ -121,6 +123,47 @@ class SearchIndex:
         self.entries = entries
         self.by_path = {e.path: e for e in entries}
         self.kinds = sorted({e.kind for e in entries if e.kind})
+        # inverted indexes (word → entries), so a search scores only the entries that hold its words
+        self._name_words: dict[str, set[int]] = {}
+        self._quote_words: dict[str, set[int]] = {}
+        self._of_kind: dict[str, set[int]] = {}
+        for i, e in enumerate(entries):
+            for name, _how in e.names:
+                for w in name.split():
+                    self._name_words.setdefault(w, set()).add(i)
+            for words, _text in e.quote_words:
+                for w in words:
+                    self._quote_words.setdefault(w, set()).add(i)
+            if e.kind:
+                self._of_kind.setdefault(e.kind, set()).add(i)
+        self._name_vocab = sorted(self._name_words)
+        self._quote_vocab = sorted(self._quote_words)
+
+    @staticmethod
+    def _holding(words: list[str], postings: dict[str, set[int]], vocab: list[str]) -> set[int]:
+        """Entries with every word (the last one may be the start of a word)."""
+        *whole, last = words
+        found: set[int] | None = None
+        for w in whole:
+            found = set(postings.get(w, ())) if found is None else found & postings.get(w, set())
+            if not found:
+                return set()
+        i = bisect.bisect_left(vocab, last)
+        starting: set[int] = set()
+        while i < len(vocab) and vocab[i].startswith(last):
+            starting |= postings[vocab[i]]
+            i += 1
+        return starting if found is None else found & starting
+
+    def _candidates(self, words: list[str], kind_words: set[str]) -> set[int]:
+        found = self._holding(words, self._name_words, self._name_vocab)
+        found |= self._holding(words, self._quote_words, self._quote_vocab)
+        if kind_words:
+            of_kind = set().union(*(self._of_kind.get(k, set()) | self._of_kind.get(k.rstrip("s"), set())
+                                    for k in kind_words))
+            rest = [w for w in words if w not in kind_words]
+            found |= of_kind & self._holding(rest, self._name_words, self._name_vocab) if rest else of_kind
+        return found
 
     @classmethod
     def from_store(cls, store, base_iri: str) -> "SearchIndex":
@@ -145,10 +188,14 @@ class SearchIndex:
             if iri not in best or rank < best[iri]:
                 best[iri] = rank
                 e.label = lit.value
-        for row in store.query(f"""SELECT ?x ?k WHERE {{ ?x a ?c . ?c <{base_iri}def/nodeKind> ?k
-  FILTER(STRSTARTS(STR(?x), "{area}")) }}""").rows:
+        for row in store.query(f"""SELECT ?x ?c ?k WHERE {{ ?x a ?c FILTER(STRSTARTS(STR(?x), "{area}"))
+  OPTIONAL {{ ?c <{base_iri}def/nodeKind> ?k }} }}""").rows:
             e = entries.get(row["x"].value)
-            if e is not None and (e.kind is None or row["k"].value < e.kind):
+            if e is None:
+                continue
+            if row["c"].value not in e.types:
+                e.types.append(row["c"].value)
+            if "k" in row and (e.kind is None or row["k"].value < e.kind):
                 e.kind = row["k"].value
         for row in store.query(f"""SELECT ?x ?quote WHERE {{ ?x <{base_iri}def/statedIn> ?g .
   ?g <{base_iri}def/quote> ?quote FILTER(STRSTARTS(STR(?x), "{area}")) }}""").rows:
@@ -160,6 +207,7 @@ class SearchIndex:
             if not e.label:
                 e.label = e.alt[0] if e.alt else e.path.rsplit("/", 1)[-1]
             e.alt.sort()
+            e.types.sort()
             e.names = [(normalize(e.label), "label")] + [(normalize(a), "altLabel") for a in e.alt]
             e.quote_words = [(set(normalize(t).split()), t) for t in sorted(e.quotes)]
             out.append(e)
@@ -180,7 +228,8 @@ class SearchIndex:
         words = query.split()
         kind_words = {w for w in words if w in self.kinds or w.rstrip("s") in self.kinds}
         hits = []
-        for e in self.entries:
+        for i in sorted(self._candidates(words, kind_words)):
+            e = self.entries[i]
             if kinds and e.kind not in kinds:
                 continue
             hit = self._score(e, query, words, kind_words)

@@ -18,7 +18,7 @@ from .site import Site
 __all__ = ["create_app", "BLUEPRINTS"]
 
 # One module per area, each exposing ``bp`` (a Blueprint). Add a line here for a new area.
-BLUEPRINTS: list[str] = ["vendor", "assets", "sparql", "metrics", "resources", "dumps", "catalog", "home", "explore", "workbench", "queries", "claims", "search"]
+BLUEPRINTS: list[str] = ["vendor", "assets", "sparql", "metrics", "resources", "dumps", "catalog", "home", "explore", "workbench", "queries", "claims", "search", "reconcile"]
 
 
 def create_app(settings: Settings | None = None, *, store=None) -> Flask:
