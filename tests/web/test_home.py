@@ -127,8 +127,12 @@ def test_key_facts_are_read_from_the_graph(client, store, release):
     base = release.base_iri
     html = client.get("/", headers={"Accept": "text/html"}).data.decode()
     box = html[html.index('<section class="key-facts"'):html.index("</section>")]
-    phone = store.query("SELECT ?t WHERE { ?c <https://schema.org/telephone> ?t }").rows[0]["t"].value
-    assert f'href="tel:{phone}"' in box
+    hotline = store.query(f"SELECT ?h WHERE {{ ?h a <{base}def/Hotline> }}").rows[0]["h"].value
+    phones = store.query(f"SELECT ?t WHERE {{ <{hotline}> <https://schema.org/availableChannel>/"
+                         "<https://schema.org/servicePhone>/<https://schema.org/telephone> ?t }").rows
+    assert phones
+    for r in phones:
+        assert f'href="tel:{r["t"].value}"' in box
     for prop in ("funds", "operates"):
         who = [r["o"].value for r in store.query(
             f"SELECT ?o WHERE {{ ?o <{base}def/{prop}> ?h . ?h a <{base}def/Hotline> }}").rows]

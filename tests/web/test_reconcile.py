@@ -137,7 +137,7 @@ def test_spec_example_min_a_batch_of_names(client, store):
 def test_spec_example_full_types_limit_properties_should(client, store):
     """Like example-full.json: a type, a limit, properties and type_strict "should"."""
     batch = {
-        "q0": {"query": "Polaris Project", "type": "NonprofitOrganization", "limit": 3,
+        "q0": {"query": "Compass Connections", "type": "NonprofitOrganization", "limit": 3,
                "properties": [{"pid": "operates", "v": "National Human Trafficking Resource Center"}],
                "type_strict": "should"},
         "q1": {"query": "TIP office", "type": BASE + "def/GovernmentUnit", "limit": 3,
@@ -147,9 +147,9 @@ def test_spec_example_full_types_limit_properties_should(client, store):
     r = _reconcile(client, batch).get_json()
     check_result_batch(r, batch)
     assert all(len(a["result"]) <= 3 for a in r.values())
-    polaris = r["q0"]["result"][0]
-    assert polaris["id"] == _iri(store, "Polaris Project")
-    assert {"id": "property:operates", "value": True} in polaris["features"]
+    operator = r["q0"]["result"][0]
+    assert operator["id"] == _iri(store, "Compass Connections", "prefLabel")
+    assert {"id": "property:operates", "value": True} in operator["features"]
     tip = r["q1"]["result"][0]
     assert tip["id"] == _iri(store, "TIP Office") and tip["match"] is True
     assert {"id": "property:http://www.w3.org/ns/org#subOrganizationOf", "value": True} in tip["features"]

@@ -99,14 +99,19 @@ class Period:
     end: str | None
     node: str | None = None                # the qualified node (an htkg:Operation, htkg:Funding…)
     date: str | None = None                # the date of an event (an establishment's dct:date)
+    as_of: str | None = None               # when a source says it held, without a start or end (htkg:asOf)
 
     @property
     def text(self) -> str:
-        """``Dec 2007–2025``, ``since 2025``, ``until 2015``, or an event's date ``10 Jun 2015``."""
+        """``Dec 2007–2025``, ``since 2025``, ``until 2015``, an event's date ``10 Jun 2015``, ``as of 2013``."""
         start, end = _show_date(self.start), _show_date(self.end)
         if start and end:
             return f"{start}–{end}"
-        return f"since {start}" if start else f"until {end}" if end else _show_date(self.date) or ""
+        if start or end:
+            return f"since {start}" if start else f"until {end}"
+        if self.date:
+            return _show_date(self.date)
+        return f"as of {_show_date(self.as_of)}" if self.as_of else ""
 
 
 @dataclass
@@ -124,9 +129,10 @@ class Fact:
     value: Node
     citations: list[Citation] = field(default_factory=list)
     also: list[Alias] = field(default_factory=list)
-    period: Period | None = None
+    period: Period | None = None           # the first of ``periods``
     standing: str | None = None
     relation: bool = False                 # the property carries an edge label: a relation the explorer draws
+    periods: list[Period] = field(default_factory=list)   # one per qualified node (two spells, two grants)
 
 
 @dataclass(frozen=True)
@@ -329,7 +335,10 @@ def describe(store, iri: str) -> Description:
              {r["s"].value for r in in_rows if isinstance(r["s"], ox.NamedNode)} | {iri}
     props = {r["p"].value for r in out_rows} | {r["p"].value for r in in_rows}
     labels = labels_of(store, linked)
-    prop_labels, edge, inverse = _property_readings(store, props)
+    vocab = _vocabulary_base(iri, props)
+    # the shortcuts of qualified relations too: a relation known only from its node still reads "runs"
+    prop_labels, edge, inverse = _property_readings(
+        store, props | ({vocab + short for short, _s, _o in _QUALIFIED} if vocab else set()))
     graphs = {r["g"].value for r in out_rows + in_rows if "g" in r}
     citations = _citations(store, graphs)
 
@@ -354,7 +363,6 @@ def describe(store, iri: str) -> Description:
         if texts:
             description = texts[0].value
             break
-    vocab = _vocabulary_base(iri, props)
     facts = _facts(store, iri, outgoing, inbound, _ontology(store), edge, vocab, forward, backward)
     return Description(iri, labels.get(iri), types, description, outgoing, inbound,
                        _rdf(store, iri, out_rows, in_rows, linked), graph_size,
@@ -376,7 +384,7 @@ _MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 _QUALIFIED = (("funds", SCHEMA + "funder", SCHEMA + "fundedItem"),
               ("operates", "operator", "operatedThing"),
               ("establishedBy", "establishedOrganization", "legalBasis"),
-              ("authorizedBy", "establishedOrganization", "legalBasis"))
+              ("authorizedBy", "authorizedOrganization", "legalBasis"))
 
 
 def _show_date(value: str | None) -> str | None:
@@ -456,7 +464,7 @@ def _facts(store, iri, outgoing, inbound, ontology, edge, vocab, forward, backwa
         same_value.append((fact, ontology.derived(p, st.value.kind == "literal")))
         facts.append(fact)
     facts += _type_facts(outgoing, ontology)
-    _add_periods(store, iri, facts, vocab)
+    _add_periods(store, iri, facts, vocab, forward, backward)
     for f in facts:
         f.also.sort(key=lambda a: (a.inverse, a.predicate.value))
     order = {RDF_TYPE: 0, **{p: 1 for p in LABEL_PROPERTIES}, SKOS_ALT: 1, **{p: 2 for p in DESCRIPTION_PROPERTIES}}
@@ -486,34 +494,56 @@ def _type_facts(outgoing, ontology) -> list[Fact]:
     return out
 
 
-def _add_periods(store, iri: str, facts: list[Fact], vocab: str | None) -> None:
-    """Attach the period of each qualified relation (``operated by Polaris, Dec 2007–2025``) to its row."""
-    if not vocab or not facts or ">" in iri:
+def _add_periods(store, iri: str, facts: list[Fact], vocab: str | None, forward, backward) -> None:
+    """Attach the periods of qualified relations (``is run by Polaris Dec 2007–2025``) to their rows; a
+    relation known only from its qualified node (an operation that has ended has no shortcut) gets a row."""
+    if not vocab or ">" in iri:
         return
     def full(name: str) -> str:
         return name if name.startswith("http") else vocab + name
     values = " ".join(f"(<{full(short)}> <{full(rs)}> <{full(ro)}>)" for short, rs, ro in _QUALIFIED)
-    q = f"""SELECT ?short ?dir ?other ?node ?start ?end ?date WHERE {{
+    q = f"""SELECT ?short ?dir ?other ?node ?g ?start ?end ?date ?asof WHERE {{
   VALUES (?short ?rs ?ro) {{ {values} }}
-  {{ ?node ?rs <{iri}> ; ?ro ?other BIND("out" AS ?dir) }} UNION {{ ?node ?ro <{iri}> ; ?rs ?other BIND("in" AS ?dir) }}
+  {{ GRAPH ?g {{ ?node ?rs <{iri}> }} ?node ?ro ?other BIND("out" AS ?dir) }}
+  UNION {{ GRAPH ?g {{ ?node ?ro <{iri}> }} ?node ?rs ?other BIND("in" AS ?dir) }}
   OPTIONAL {{ ?node <{SCHEMA}startDate> ?start }} OPTIONAL {{ ?node <{SCHEMA}endDate> ?end }}
-  OPTIONAL {{ ?node <{DCT}date> ?date }}
-}}"""
-    periods: dict[tuple, Period] = {}
+  OPTIONAL {{ ?node <{DCT}date> ?date }} OPTIONAL {{ ?node <{vocab}asOf> ?asof }}
+}} ORDER BY ?short ?dir ?other ?start ?node LIMIT {_ROW_CAP}"""
+    periods: dict[tuple, list[Period]] = {}
+    graphs: dict[tuple, set[str]] = {}
+    others: dict[tuple, object] = {}
     for row in store.query(q).rows:
-        start, end, date = (row[k].value if k in row else None for k in ("start", "end", "date"))
-        if start or end or date:
-            key = (row["short"].value, row["dir"].value, row["other"].value)
-            periods.setdefault(key, Period(start, end, row["node"].value, date))
+        key = (row["short"].value, row["dir"].value, row["other"].value)
+        others[key] = row["other"]
+        graphs.setdefault(key, set()).add(row["g"].value)
+        start, end, date, as_of = (row[k].value if k in row else None for k in ("start", "end", "date", "asof"))
+        if start or end or date or as_of:
+            period = Period(start, end, row["node"].value, date, as_of)
+            if period not in periods.setdefault(key, []):
+                periods[key].append(period)
+    matched = set()
     for f in facts:
         # the row may be read from the inverse term (is funded by): match the shortcut from either end
         for p in [f.predicate.value] + [a.predicate.value for a in f.also]:
             flipped = p != f.predicate.value and any(a.inverse for a in f.also if a.predicate.value == p)
             direction = f.direction if not flipped else ("in" if f.direction == "out" else "out")
-            period = periods.get((p, direction, f.value.value))
-            if period:
-                f.period = period
+            key = (p, direction, f.value.value)
+            if key in graphs:
+                matched.add(key)
+                f.periods = periods.get(key, [])
+                f.period = f.periods[0] if f.periods else None
                 break
+    missing = [k for k in graphs if k not in matched and isinstance(others[k], ox.NamedNode)]
+    if not missing:
+        return
+    labels = labels_of(store, {k[2] for k in missing})
+    cites = _citations(store, {g for k in missing for g in graphs[k]})
+    for short, direction, other in missing:
+        key = (short, direction, other)
+        found = periods.get(key, [])
+        facts.append(Fact(direction, Node(short, "iri"), forward(short) if direction == "out" else backward(short),
+                          Node(other, "iri", labels.get(other)), [cites[g] for g in sorted(graphs[key]) if g in cites],
+                          period=found[0] if found else None, periods=found, relation=True))
 
 
 def _current_name(store, iri: str, vocab: str | None, label: str | None) -> str | None:

@@ -15,7 +15,7 @@ match                 score  when
 ``quote``             30     every word is in a phrase of the page quoted for the resource
 ====================  =====  ==============================================================
 
-A query that names a kind (``hotline``, ``statutes``) adds 10 to things of that kind; things of no kind
+A query that names a kind (``hotline``, ``statutes``) adds 25 to things of that kind; things of no kind
 (contact points, qualified relations) lose 3.
 
 Ties go to the preferred label, then the shorter name. No Flask here: the web's ``/search``, the
@@ -47,6 +47,7 @@ _PREF = (_SKOS + "prefLabel", "http://www.w3.org/2000/01/rdf-schema#label", "htt
          "http://purl.org/dc/terms/title")
 _ALT = (_SKOS + "altLabel", _SKOS + "hiddenLabel")
 _SCORES = {"label": 100, "altLabel": 95, "prefix": 80, "words": 60, "kind": 50, "quote": 30}
+_KIND_BONUS = 25          # "hotline": the hotline before the "Hotline TTY line" contact point
 _MAX_QUOTES = 20          # quoted phrases kept per resource (a hub is stated in many graphs)
 
 
@@ -273,7 +274,8 @@ class SearchIndex:
             return None
         # the query naming the kind lifts things of that kind; things of no kind (contact points,
         # qualified relations) come after the graph's own things at the same level
-        score = best[0] + (10 if kind_words and e.kind in {w.rstrip("s") for w in kind_words} | kind_words else 0) \
+        score = best[0] + (_KIND_BONUS if kind_words and e.kind in {w.rstrip("s") for w in kind_words} | kind_words
+                           else 0) \
             - (0 if e.kind else 3)
         return Hit(e.iri, e.path, e.label, e.kind, score, best[1], best[2], tuple(e.alt))
 
