@@ -63,6 +63,7 @@ def test_robots_txt_points_at_the_sitemap(client):
     assert resp.status_code == 200 and resp.headers["Content-Type"].startswith("text/plain")
     text = resp.data.decode()
     assert "Sitemap: http://data.example/sitemap.xml" in text and "User-agent: *" in text
+    assert "Disallow: /search" in text and "Disallow: /reconcile" in text   # endless answer spaces
 
 
 # ---------------------------------------------------------------------------------------------

@@ -102,7 +102,8 @@ def sitemap():
 
 @bp.route("/robots.txt", methods=["GET", "HEAD"])
 def robots():
-    # Resource pages are for crawling; the SPARQL endpoint and the big dumps are not.
-    body = (f"User-agent: *\nDisallow: /sparql\nDisallow: /dumps/\nDisallow: /-/\nAllow: /\n"
+    # Resource pages are for crawling; the SPARQL endpoint, the big dumps and the search answers are not.
+    body = (f"User-agent: *\nDisallow: /sparql\nDisallow: /dumps/\nDisallow: /-/\nDisallow: /search\n"
+            f"Disallow: /reconcile\nAllow: /\n"
             f"Sitemap: {request.url_root}sitemap.xml\n")
     return cacheable(Response(body, content_type="text/plain; charset=utf-8"), vary_accept=False)
