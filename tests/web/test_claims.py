@@ -91,3 +91,33 @@ def test_ledger_api_is_the_named_query(client):
     rows = resp.get_json()["results"]["bindings"]
     claims = {r["claim"]["value"] for r in rows}
     assert len(claims) == sum(_counts().values())
+
+
+def test_resource_pages_show_each_page_claims_standing_next_to_its_quote(client):
+    """Every page claim's standing (from the ledger in the graph) is shown beside its quote on the page of
+    a resource the claim is about, and links to that claim on /claims (one claim of each standing)."""
+    from htkg.config import Settings
+    from htkg.web.claims import STANDINGS
+    base = Settings().base_iri
+    query = f"""SELECT ?g ?standing (MIN(STR(?s)) AS ?subject) WHERE {{
+      ?g <{base}def/standing> ?standing .
+      GRAPH ?g {{ ?s ?p ?o FILTER(STRSTARTS(STR(?s), "{base}id/")) }}
+    }} GROUP BY ?g ?standing"""
+    resp = client.get("/sparql", query_string={"query": query}, headers={"Accept": "application/sparql-results+json"})
+    assert resp.status_code == 200
+    rows = resp.get_json()["results"]["bindings"]
+    seen = {}
+    for row in rows:
+        local = row["standing"]["value"].rsplit("/", 1)[-1]
+        seen.setdefault(local, row)
+    assert set(seen) == {local for local, _ in STANDINGS.values()}, seen.keys()
+    for local, row in seen.items():
+        key = next(k for k, (name, _) in STANDINGS.items() if name == local)
+        heading = STANDINGS[key][1]
+        path = "/" + row["subject"]["value"][len(base):]
+        page = client.get(path, headers={"Accept": "text/html"})
+        assert page.status_code == 200, path
+        text = page.get_data(as_text=True)
+        name = row["g"]["value"].rsplit("/", 1)[-1]
+        link = f'href="/claims?standing={key}#{name}">{htmllib.escape(heading)}</a>'
+        assert link in text, f"{path} does not show the {local} claim {name} with its standing"

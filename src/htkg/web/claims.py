@@ -30,6 +30,13 @@ _BY_LOCAL = {local: key for key, (local, _) in STANDINGS.items()}
 _MAX_PAGES = 10_000
 
 
+@bp.app_template_filter("standing_link")
+def standing_link(local: str) -> tuple[str, str, str]:
+    """A page claim's standing (the ontology's local name) as (key, /claims link, heading) for a resource page."""
+    key = _BY_LOCAL.get(local, "page-only")
+    return key, url_for("claims.index", standing=key), STANDINGS[key][1]
+
+
 def _standing_param() -> str | None:
     given = request.args.getlist("standing")
     if not given:
