@@ -218,7 +218,7 @@ def test_every_page_claim_has_one_derived_standing(compiled):
     assert rows(compiled, """SELECT ?g WHERE { ?g htkg:quote ?q .
         FILTER NOT EXISTS { ?g htkg:standing ?s } }""") == []
     counts = dict(rows(compiled, "SELECT ?s (COUNT(?g) AS ?n) WHERE { ?g htkg:standing ?s } GROUP BY ?s"))
-    assert counts == {"Corroborated": "15", "PageOnly": "48", "Revised": "4"}
+    assert counts == {"Corroborated": "16", "PageOnly": "47", "Revised": "4"}  # + pg:doj-office-ovw (CRS R42499, row 30)
 
 
 def test_a_revised_claim_that_another_source_states_stops_the_build(tmp_path):
@@ -275,3 +275,139 @@ def test_the_new_facts_are_in_standard_terms_for_a_client_without_inference(comp
     assert ask(compiled, """ASK { <https://w3id.org/htkg/id/operation/ice-hstc> a schema:Role ;
         dct:date "2008"^^<http://www.w3.org/2001/XMLSchema#gYear> }""")
     assert ask(compiled, "ASK { ?e a org:ChangeEvent ; org:originalOrganization ?old ; org:resultingOrganization orgs:otip }")
+
+
+# --- Fidelity II, the rest: facts.md rows the graph did not state, and notes restored as nodes. ---
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+def test_ojps_predecessors_with_their_periods_and_succession(compiled):
+    """Rows 3 and 5: LEAA (1968–1982), then OJARS (1982–1984), then OJP (12 Oct 1984), each a change event."""
+    assert rows(compiled, """SELECT DISTINCT ?org ?from ?to WHERE { ?org a htkg:FormerAgency ; schema:foundingDate ?from ;
+        schema:dissolutionDate ?to FILTER (?org IN (orgs:leaa, orgs:ojars)) }""") == \
+        [("org/leaa", "1968", "1982"), ("org/ojars", "1982", "1984")]
+    assert rows(compiled, """SELECT ?new ?old ?date WHERE { ?e a org:ChangeEvent ; org:originalOrganization ?old ;
+        org:resultingOrganization ?new ; dct:date ?date . ?new dct:replaces ?old
+        FILTER (?old IN (orgs:leaa, orgs:ojars)) }""") == \
+        [("org/ojars", "org/leaa", "1982"), ("org/ojp", "org/ojars", "1984-10-12")]
+    assert rows(compiled, """SELECT ?v WHERE { GRAPH ?g { orgs:ojars dct:replaces orgs:leaa }
+        GRAPH <https://w3id.org/htkg/graph/provenance> { ?g htkg:verification ?v } }""") == [("VerifiedSecondary",)]
+
+
+def test_ojjdp_was_created_within_leaa_but_leaa_is_no_current_parent(compiled):
+    """Row 18: a dated former home, never a current parent."""
+    assert rows(compiled, "SELECT ?p WHERE { orgs:ojjdp org:subOrganizationOf ?p }") == [("org/ojp",)]
+    assert ask(compiled, "ASK { orgs:ojjdp htkg:createdWithin orgs:leaa ; org:linkedTo orgs:leaa }")
+    assert not ask(compiled, """ASK { ?x org:subOrganizationOf ?p . ?p a htkg:FormerAgency
+        FILTER NOT EXISTS { ?x a htkg:FormerAgency } }""")
+
+
+def test_nij_renamed_in_1978_and_the_founding_day_is_left_unsaid(compiled):
+    """Rows 12–13: the forerunner created 1968 under the Omnibus Act, renamed in 1978; the day is unverified."""
+    assert rows(compiled, """SELECT ?date WHERE { ?e org:originalOrganization orgs:nilecj ;
+        org:resultingOrganization orgs:nij ; dct:date ?date }""") == [("1978",)]
+    assert ask(compiled, "ASK { orgs:nilecj htkg:establishedBy law:omnibus-1968 ; schema:foundingDate ?d }")
+    assert not ask(compiled, f"""ASK {{ ?s ?p ?o FILTER (?o IN ("1968-10-21"^^<{XSD}date>, "1969"^^<{XSD}gYear>)) }}""")
+
+
+def test_nij_authority_without_the_unverified_title_34_codification(compiled):
+    """Row 14 (V) is stated, row 15 (U) is not: no codification of the Omnibus Act at all."""
+    assert rows(compiled, "SELECT ?law WHERE { orgs:nij htkg:authorizedBy ?law }") == \
+        [("law/hsa-2002",), ("law/omnibus-1968",)]
+    assert not ask(compiled, "ASK { ?x htkg:codifiedAt ?c FILTER (STRSTARTS(STR(?x), STR(law:omnibus-1968))) }")
+    assert not ask(compiled, """ASK { ?c a htkg:Codification ; schema:legislationIdentifier ?id
+        FILTER (CONTAINS(?id, "3721") || CONTAINS(?id, "34 U.S.C. 10")) }""")
+
+
+def test_bjas_statutory_home_is_section_401_of_the_omnibus_act(compiled):
+    """Row 7: an authorization, not a second creation (BJA was created by the Justice Assistance Act)."""
+    assert ask(compiled, """PREFIX eli: <http://data.europa.eu/eli/ontology#>
+        ASK { orgs:bja htkg:authorizedBy ?s . ?s eli:number "401" ; eli:is_part_of law:omnibus-1968 .
+        ?e a htkg:Authorization ; htkg:legalBasis ?s ; htkg:authorizedOrganization orgs:bja }""")
+    assert rows(compiled, "SELECT ?e WHERE { orgs:bja org:resultedFrom ?e }") == [("event/bja-established",)]
+
+
+def test_jjdp_act_signed_7_september_1974(compiled):
+    """Rows 16, 17, 81."""
+    assert rows(compiled, "SELECT ?d WHERE { law:jjdp-act-1974 schema:legislationDate ?d }") == [("1974-09-07",)]
+    assert rows(compiled, "SELECT ?id WHERE { law:jjdp-act-1974 schema:legislationIdentifier ?id }") == \
+        [("42 U.S.C. 5601 et seq.",), ("Pub. L. 93-415",)]
+
+
+def test_ojjdp_runs_icac_since_1998_and_supports_ncmec(compiled):
+    """Row 19."""
+    assert rows(compiled, """SELECT ?start WHERE { ?op htkg:operator orgs:ojjdp ; htkg:operatedThing ?p ;
+        schema:startDate ?start . ?p skos:altLabel "ICAC Task Force Program"@en }""") == [("1998",)]
+    assert ask(compiled, "ASK { orgs:ojjdp htkg:supports orgs:ncmec . orgs:ncmec a schema:NGO }")
+
+
+def test_ovw_created_in_1995_and_codified_in_2002(compiled):
+    """Rows 30–31: one creation (administrative, no statute), the 2002 codification an authorization."""
+    assert rows(compiled, "SELECT ?e ?d WHERE { orgs:ovw org:resultedFrom ?e . ?e dct:date ?d }") == \
+        [("event/ovw-created-1995", "1995")]
+    assert not ask(compiled, "ASK { orgs:ovw htkg:establishedBy ?law }")
+    assert rows(compiled, """SELECT ?id ?d WHERE { ?a a htkg:Authorization ; htkg:authorizedOrganization orgs:ovw ;
+        htkg:legalBasis ?law ; dct:date ?d . ?law schema:legislationIdentifier ?id }""") == [("Pub. L. 107-273", "2002")]
+    assert rows(compiled, """SELECT ?id ?d WHERE { law:vawa-1994 schema:legislationIdentifier ?id ;
+        schema:legislationDate ?d }""") == [("Pub. L. 103-322, title IV", "1994-09-13")]
+
+
+def test_dhs_resulted_from_the_homeland_security_act_as_a_statute_node(compiled):
+    """Rows 51, 79 (V2): a statute with its Pub. L. number and date, DHS's legal basis."""
+    assert ask(compiled, """ASK { orgs:dhs htkg:establishedBy law:hsa-2002 ; org:resultedFrom ?e .
+        ?e htkg:legalBasis law:hsa-2002 . law:hsa-2002 a schema:Legislation ;
+        schema:legislationIdentifier "Pub. L. 107-296" ; schema:legislationDate "2002-11-25"^^<""" + XSD + "date> }")
+
+
+def test_ccht_is_hsi_led_and_nothing_unverified_is_said(compiled):
+    """Rows 55–57: stood up October 2020, HSI-led (as of 26 Feb 2021 too); not that it administers Continued
+    Presence, and no successor link from ICE's former unit."""
+    assert rows(compiled, """SELECT ?start ?asof WHERE { ?op htkg:operator orgs:hsi ; htkg:operatedThing orgs:ccht .
+        OPTIONAL { ?op schema:startDate ?start } OPTIONAL { ?op htkg:asOf ?asof } }""") == \
+        [("", "2021-02-26"), ("2020-10", "")]
+    assert rows(compiled, "SELECT ?p WHERE { orgs:ccht org:subOrganizationOf ?p }") == [("org/dhs",)]
+    assert not ask(compiled, """ASK { { orgs:ccht ?p ?o } UNION { ?s ?p orgs:ccht }
+        FILTER (CONTAINS(STR(?o), "continued-presence") || CONTAINS(STR(?s), "continued-presence")) }""")
+    assert not ask(compiled, """ASK { ?unit skos:prefLabel ?l FILTER (CONTAINS(?l, "Human Trafficking Unit"))
+        { orgs:ccht ?p ?unit } UNION { ?unit ?p orgs:ccht } }""")
+
+
+def test_tvpa_signed_by_president_clinton_and_the_hotline_citation(compiled):
+    """Rows 76 (V2) and 47 (V2)."""
+    assert ask(compiled, """ASK { law:tvpa-2000 prov:wasGeneratedBy ?a ; schema:legislationDate ?d .
+        ?a dct:date ?d ; prov:wasAssociatedWith ?who . ?who skos:prefLabel "Bill Clinton"@en }""")
+    assert rows(compiled, """SELECT ?cite WHERE { svc:nhtrc htkg:authorizedBy ?s . ?s htkg:codifiedAt ?c .
+        ?c schema:legislationIdentifier ?cite }""") == [("22 U.S.C. 7105(b)(1)(B)",)]
+
+
+def test_notes_are_nodes_now(compiled):
+    """Item 2: OTIP's 2020 divisions, the TIP Office's head and five sections, the Crime Victims Fund, the FBI's
+    current program, the JVTA (no Pub. L. number or date: row 83 is U), OJP's head."""
+    assert rows(compiled, """SELECT ?d WHERE { ?x org:subOrganizationOf orgs:otip ; a htkg:InternalDivision ;
+        schema:foundingDate ?d }""") == [("2020-10-02",)] * 3
+    assert len(rows(compiled, "SELECT ?x WHERE { ?x org:subOrganizationOf orgs:tip-office ; a htkg:InternalDivision }")) == 5
+    assert ask(compiled, """ASK { orgs:tip-office org:hasPost ?p . ?p a org:Post ;
+        skos:prefLabel "Ambassador-at-Large to Monitor and Combat Trafficking in Persons"@en }""")
+    assert ask(compiled, """ASK { orgs:ojp org:hasPost ?p . ?p skos:prefLabel ?l ; htkg:asOf ?y
+        FILTER (CONTAINS(?l, "Assistant Attorney General")) }""")
+    assert rows(compiled, """SELECT DISTINCT ?sec ?start WHERE { ?f skos:prefLabel "Crime Victims Fund"@en ; htkg:createdBy ?sec .
+        ?op htkg:operator orgs:ovc ; htkg:operatedThing ?f ; schema:startDate ?start }""") == \
+        [("law/voca-1984/sec-1402", "1988")]
+    assert rows(compiled, """SELECT ?p WHERE { orgs:fbi htkg:operates ?p . ?p skos:prefLabel ?l
+        FILTER (CONTAINS(?l, "Crimes Against Children and Human Trafficking")) }""") == [("program/fbi-cacht",)]
+    assert not ask(compiled, "ASK { orgs:fbi htkg:operates ?p . ?p skos:prefLabel ?l FILTER (CONTAINS(?l, 'Civil Rights program')) }")
+    assert ask(compiled, "ASK { law:jvta-2015 a htkg:Statute }")
+    assert not ask(compiled, "ASK { law:jvta-2015 schema:legislationIdentifier|schema:legislationDate|eli:date_document ?x }"
+                   .replace("eli:date_document", "<http://data.europa.eu/eli/ontology#date_document>"))
+    notes = rows(compiled, """SELECT ?s ?n WHERE { GRAPH ?g { ?s skos:note|skos:scopeNote|skos:historyNote ?n }
+        FILTER (STRSTARTS(STR(?g), "https://w3id.org/htkg/graph/ext/")) }""")
+    stand_ins = ("three divisions", "Five sections", "Headed by an Assistant Attorney General",
+                 "Crimes Against Children", "Justice for Victims of Trafficking Act", "forerunner")
+    assert [(s, n) for s, n in notes if any(x in n for x in stand_ins)] == []
+
+
+def test_the_hotlines_rename_has_no_date(compiled):
+    """Row 44 (U): the rename is an org:ChangeEvent with no date, and the operation rule does not fire on it."""
+    assert ask(compiled, "ASK { ?e a org:ChangeEvent ; dct:subject svc:nhtrc }")
+    assert not ask(compiled, "ASK { ?e a org:ChangeEvent ; dct:subject svc:nhtrc ; ?p ?d FILTER (isLiteral(?d) && DATATYPE(?d) IN (<" + XSD + "date>, <" + XSD + "gYear>, <" + XSD + "gYearMonth>)) }")

@@ -40,6 +40,8 @@ VARIANTS = [
     ("direct-parent", "otip", {"org": ID + "org/otip"}),
     ("ancestors", "ceos", {"org": ID + "org/ceos"}),
     ("claims-about", "nhtrc", {"entity": ID + "service/nhtrc"}),
+    ("predecessors-of-an-organization", "nij", {"org": ID + "org/nij"}),
+    ("former-agencies-in-year", "1983", {"year": "1983"}),
 ]
 
 

@@ -33,7 +33,7 @@ FIXTURES = ROOT / "tests" / "fixtures" / "shapes"
 ONTOLOGY = sorted((ROOT / "ontology").glob("*.ttl"))
 SHAPE_NS = "https://w3id.org/htkg/shapes/"
 FAILING = sorted(p for p in FIXTURES.glob("*.trig") if p.name != "valid.trig")
-MIN_FAILING_FIXTURES = 70  # raise it when you add fixtures; it keeps the suite from shrinking silently
+MIN_FAILING_FIXTURES = 72  # raise it when you add fixtures; it keeps the suite from shrinking silently
 COMBINED = FIXTURES / "combined" / "property-shapes.trig"
 COMBINED_LINE = re.compile(r"^#\s*expect:\s*<?(\S+?)>?\s+<?(\S+?)>?\s*$", re.M)
 HEADER = re.compile(r"^#\s*(expect-focus|expect-shape|also-shape):\s*<?(\S+?)>?\s*$", re.M)

@@ -26,14 +26,15 @@ __all__ = ["Node", "Edge", "Citation", "Network", "GraphFilter", "NetworkTooLarg
 
 # The first view of the explorer and of `htkg render`: the agencies (departments, their units, the
 # organizations and programs they run or fund, the statutes that created them) and the relations that tie
-# them together. Paths follow the same relations by default. Names missing from an ontology are ignored.
+# them together. Internal divisions and sections ("division") and former agencies ("predecessor") are left
+# out of it; the explorer adds them in one click. Paths follow the same relations by default. Names missing from an ontology are ignored.
 AGENCY_KINDS = ("department", "unit", "organization", "hotline", "program", "statute", "section")
 ORGANISATIONAL_RELATIONS = ("org:subOrganizationOf", "htkg:partOfProgram", "htkg:initiativeOf", "eli:is_part_of",
                             "htkg:funds", "htkg:supports", "htkg:operates", "htkg:establishedBy",
-                            "htkg:authorizedBy")
+                            "htkg:authorizedBy", "htkg:createdBy")
 # Relations drawn from the lower to the upper rank (a part below its whole; a page below its publisher).
 UPWARD_RELATIONS = ("org:subOrganizationOf", "htkg:partOfProgram", "htkg:initiativeOf", "eli:is_part_of",
-                    "dct:publisher")
+                    "htkg:createdWithin", "dct:publisher")
 
 _UNSAFE_IRI = set('<>"{}|^`\\ \t\r\n')
 

@@ -21,6 +21,8 @@ __all__ = ["KIND_STYLE", "RELATION_STYLE", "kind_style", "relation_style", "styl
 KIND_STYLE = {   # kind → fill colour and cytoscape shape
     "department": {"color": "#1f4e79", "shape": "round-rectangle"},
     "unit": {"color": "#4f81bd", "shape": "rectangle"},
+    "division": {"color": "#6f9bd1", "shape": "rhomboid"},
+    "predecessor": {"color": "#6e6259", "shape": "octagon"},
     "organization": {"color": "#8064a2", "shape": "hexagon"},
     "group": {"color": "#7f7f7f", "shape": "barrel"},
     "program": {"color": "#5e7a2e", "shape": "ellipse"},
@@ -35,9 +37,9 @@ KIND_STYLE = {   # kind → fill colour and cytoscape shape
 _FALLBACK_KIND = {"color": "#8c8c8c", "shape": "ellipse"}
 
 _C = {"black": "#333333", "vermillion": "#d55e00", "blue": "#0072b2", "green": "#008060", "purple": "#a7307a",
-      "indigo": "#332288", "brown": "#7a4a1a", "grey": "#777777"}
+      "indigo": "#332288", "brown": "#7a4a1a", "grey": "#777777", "forest": "#386641"}
 # Within one line style every pair of colours stays at least 15 CIELAB units apart for normal, protan, deutan
-# and tritan vision (Machado et al. 2009): solid and dotted use six of them, dashed six others.
+# and tritan vision (Machado et al. 2009): solid and dotted use six of them each, dashed six others and a dark green.
 RELATION_STYLE = {   # relation label → line colour, style (solid | dashed | dotted), width in px
     "is part of": {"color": _C["black"], "style": "solid", "width": 2.5},
     "funds": {"color": _C["vermillion"], "style": "solid", "width": 3},
@@ -56,6 +58,8 @@ RELATION_STYLE = {   # relation label → line colour, style (solid | dashed | d
     "is published by": {"color": _C["brown"], "style": "dotted", "width": 1.5},
     "gives service referrals to": {"color": _C["vermillion"], "style": "dotted", "width": 2},
     "processes": {"color": _C["indigo"], "style": "dotted", "width": 2},
+    "replaces": {"color": _C["indigo"], "style": "solid", "width": 2},
+    "was created within": {"color": _C["forest"], "style": "dashed", "width": 2},
 }
 _STYLES = ("solid", "dashed", "dotted")
 

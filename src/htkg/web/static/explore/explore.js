@@ -11,7 +11,7 @@ const $ = (id) => document.getElementById(id);
 const on = (id, event, fn) => { const node = $(id); if (node) node.addEventListener(event, fn); };
 const meta = JSON.parse($("explore-meta").textContent);
 // kinds that one click adds to the agencies' view, with the relations that bring them in
-const ADDABLE = ["topic", "page", "source", "group", "relief"];
+const ADDABLE = ["division", "predecessor", "topic", "page", "source", "group", "relief"];
 // what the timeline can be narrowed to: an organization, or a hotline or program (its operators, funders)
 const TIMELINE_KINDS = ["department", "unit", "organization", "hotline", "program"];
 
