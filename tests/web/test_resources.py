@@ -366,3 +366,56 @@ def test_each_fact_row_has_a_place_for_its_standing(store):
     d = describe(store, OVC)
     assert d.facts and all(f.standing is None for f in d.facts)
     assert all(f.citations for f in d.facts), "every row of the page carries its citations"
+
+
+# Fidelity II: small defects of the resource pages (each test failed before its fix).
+
+def test_a_contact_line_never_repeats_its_number(client, store):
+    """Regression: the hotline's TTY read 'Hotline TTY: 711: 711' (its label held the number too)."""
+    d = describe(store, HOTLINE)
+    assert d.contacts and all(c.telephone not in (c.label or "") for c in d.contacts), d.contacts
+    html = client.get("/id/service/nhtrc", headers={"Accept": "text/html"}).data.decode()
+    assert "711: 711" not in html and re.search(r'TTY[^<]*: <a class="tel" href="tel:711">711</a>', html)
+
+
+def test_the_text_line_is_a_way_to_reach_the_hotline_with_its_date(client, store):
+    """Regression: the "BeFree" text line (233733, as of April 2013) was no contact on the hotline's page."""
+    texts = [c for c in describe(store, HOTLINE).contacts if c.kind == "sms"]
+    assert [c.telephone for c in texts] == ["233733"] and texts[0].as_of == "2013-04"
+    top = client.get("/id/service/nhtrc", headers={"Accept": "text/html"}).data.decode().split("<h2>Facts</h2>")[0]
+    assert 'href="sms:233733"' in top and "as of Apr 2013" in top and "BeFree" in top
+
+
+def test_service_operator_reads_backward_on_the_operators_page(store):
+    """Regression: Compass Connections' page read '← service operator' (schema:serviceOperator had no inverse label)."""
+    d = describe(store, BASE + "id/org/compass-connections")
+    readings = {f.reading for f in d.facts if f.predicate.value == "https://schema.org/serviceOperator"}
+    assert readings == {"is the service operator in"}
+
+
+def test_the_current_name_is_a_later_name_not_an_acronym(client, store):
+    """Regression: the HSTC's page showed 'now HSTC' (an acronym from a source that revises where it belongs)."""
+    assert describe(store, BASE + "id/org/hstc").current_name is None
+    assert 'class="now"' not in client.get("/id/org/hstc", headers={"Accept": "text/html"}).data.decode()
+    assert describe(store, HOTLINE).current_name == "National Human Trafficking Hotline"
+
+
+def test_as_of_is_not_shown_as_the_date_of_an_event(store):
+    """Regression: 'authorized by the JVTA 22 Sep 2025' — HHS said so on that day (htkg:asOf, which the build
+    also writes as dct:date); the authorization did not happen then."""
+    rows = [f for f in describe(store, HOTLINE).facts if f.value.value == BASE + "id/law/jvta-2015"]
+    assert rows and all(f.period and f.period.text == "as of 22 Sep 2025" for f in rows), \
+        [(f.reading, f.period) for f in rows]
+
+
+def test_the_renamed_hotline_reads_as_the_subject_of_its_rename(store):
+    readings = {f.reading for f in describe(store, HOTLINE).facts
+                if f.predicate.value == "http://purl.org/dc/terms/subject" and f.direction == "in"}
+    assert readings == {"is the subject of"}
+
+
+def test_a_former_agency_reads_as_changed_in_its_change_event(store):
+    """The LEAA's page read '← original organization' (org:originalOrganization had no backward reading)."""
+    readings = {f.reading for f in describe(store, BASE + "id/org/leaa").facts
+                if f.predicate.value == "http://www.w3.org/ns/org#originalOrganization"}
+    assert readings == {"was changed in"}

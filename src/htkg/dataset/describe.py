@@ -137,12 +137,20 @@ class Fact:
 
 @dataclass(frozen=True)
 class Contact:
-    """A telephone number that reaches this resource, with its opening hours when known."""
+    """A number that reaches this resource, to call (``kind`` "tel") or to text ("sms"), with its opening
+    hours and the one time a source says it held (``as_of``), when known."""
 
     telephone: str
     label: str | None = None
     hours: str | None = None
     node: str | None = None
+    kind: str = "tel"
+    as_of: str | None = None
+
+    @property
+    def as_of_text(self) -> str | None:
+        """``as of Apr 2013``."""
+        return f"as of {_show_date(self.as_of)}" if self.as_of else None
 
 
 @dataclass
@@ -368,7 +376,7 @@ def describe(store, iri: str) -> Description:
                        _rdf(store, iri, out_rows, in_rows, linked), graph_size,
                        inbound_truncated=len(in_rows) >= _ROW_CAP, facts=facts,
                        current_name=_current_name(store, iri, vocab, labels.get(iri)),
-                       contacts=_contacts(store, iri))
+                       contacts=_contacts(store, iri, vocab))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -517,6 +525,8 @@ def _add_periods(store, iri: str, facts: list[Fact], vocab: str | None, forward,
         others[key] = row["other"]
         graphs.setdefault(key, set()).add(row["g"].value)
         start, end, date, as_of = (row[k].value if k in row else None for k in ("start", "end", "date", "asof"))
+        if as_of and date == as_of:
+            date = None    # the dct:date the build derives from htkg:asOf: a time it held, not when it happened
         if start or end or date or as_of:
             period = Period(start, end, row["node"].value, date, as_of)
             if period not in periods.setdefault(key, []):
@@ -547,33 +557,42 @@ def _add_periods(store, iri: str, facts: list[Fact], vocab: str | None, forward,
 
 
 def _current_name(store, iri: str, vocab: str | None, label: str | None) -> str | None:
-    """A name stated by a source that revises what the page says about this resource (the newer name)."""
+    """A newer name: stated by a source that revises the page's claim naming this resource (the page graph
+    with its skos:prefLabel), and not a name the page itself gives. A source that revises another claim
+    about it (where the HSTC belongs) and gives its acronym names no newer name."""
     if not vocab or ">" in iri:
         return None
     q = f"""SELECT ?alt WHERE {{ GRAPH ?g {{ <{iri}> <{SKOS_ALT}> ?alt }} ?g <{vocab}revises> ?h .
-  GRAPH ?h {{ <{iri}> ?p ?o }} }} ORDER BY ?alt LIMIT 1"""
+  GRAPH ?h {{ <{iri}> <{SKOS}prefLabel> ?old }} FILTER NOT EXISTS {{ GRAPH ?h {{ <{iri}> <{SKOS_ALT}> ?alt }} }} }}
+  ORDER BY ?alt LIMIT 1"""
     rows = store.query(q).rows
     name = rows[0]["alt"].value if rows else None
     return name if name != label else None
 
 
-def _contacts(store, iri: str) -> list[Contact]:
-    """Telephone numbers that reach the resource (its own, its contact points', its channels'), with hours."""
+def _contacts(store, iri: str, vocab: str | None = None) -> list[Contact]:
+    """Numbers that reach the resource (its own, its contact points', its channels': call lines, then text
+    lines), with hours and the time a source dates them to (htkg:asOf)."""
     if ">" in iri:
         return []
+    as_of = f"OPTIONAL {{ ?cp <{vocab}asOf> ?asof }}" if vocab else ""
     q = f"""PREFIX schema: <{SCHEMA}> PREFIX skos: <{SKOS}>
-SELECT DISTINCT ?cp ?tel ?label ?hours WHERE {{
-  {{ BIND(<{iri}> AS ?cp) }} UNION {{ <{iri}> schema:contactPoint|schema:servicePhone ?cp }}
-  UNION {{ <{iri}> schema:availableChannel/schema:servicePhone ?cp }}
+SELECT DISTINCT ?cp ?tel ?label ?hours ?kind ?asof WHERE {{
+  {{ BIND(<{iri}> AS ?cp) BIND("tel" AS ?kind) }}
+  UNION {{ <{iri}> schema:contactPoint|schema:servicePhone ?cp BIND("tel" AS ?kind) }}
+  UNION {{ <{iri}> schema:availableChannel/schema:servicePhone ?cp BIND("tel" AS ?kind) }}
+  UNION {{ <{iri}> schema:availableChannel/schema:serviceSmsNumber ?cp BIND("sms" AS ?kind) }}
   ?cp schema:telephone ?tel .
   OPTIONAL {{ ?cp skos:prefLabel ?label }}
   OPTIONAL {{ ?cp schema:hoursAvailable/skos:prefLabel ?hours }}
-}} ORDER BY ?tel ?cp LIMIT 20"""
+  {as_of}
+}} ORDER BY DESC(?kind) ?tel ?cp LIMIT 20"""
     out: dict[tuple, Contact] = {}
     for row in store.query(q).rows:
         key = (row["cp"].value, row["tel"].value)
         out.setdefault(key, Contact(row["tel"].value, row["label"].value if "label" in row else None,
-                                    row["hours"].value if "hours" in row else None, row["cp"].value))
+                                    row["hours"].value if "hours" in row else None, row["cp"].value,
+                                    row["kind"].value, row["asof"].value if "asof" in row else None))
     return list(out.values())
 
 
