@@ -411,3 +411,25 @@ def test_the_hotlines_rename_has_no_date(compiled):
     """Row 44 (U): the rename is an org:ChangeEvent with no date, and the operation rule does not fire on it."""
     assert ask(compiled, "ASK { ?e a org:ChangeEvent ; dct:subject svc:nhtrc }")
     assert not ask(compiled, "ASK { ?e a org:ChangeEvent ; dct:subject svc:nhtrc ; ?p ?d FILTER (isLiteral(?d) && DATATYPE(?d) IN (<" + XSD + "date>, <" + XSD + "gYear>, <" + XSD + "gYearMonth>)) }")
+
+
+def test_the_new_history_is_in_standard_terms_for_a_client_without_inference(compiled):
+    """ORG, schema.org, PROV, DCTERMS, SKOS, ELI and FRAPO alone find the predecessors, divisions, posts,
+    funds, statutes and authorizations."""
+    checks = [
+        "ASK { orgs:leaa a org:Organization , schema:GovernmentOrganization ; schema:dissolutionDate ?d ; skos:prefLabel ?l }",
+        "ASK { orgs:ojp dct:replaces orgs:ojars . ?e a org:ChangeEvent ; org:originalOrganization orgs:ojars ; org:resultingOrganization orgs:ojp }",
+        "ASK { orgs:ojjdp org:linkedTo orgs:leaa ; schema:parentOrganization orgs:ojp }",
+        "ASK { orgs:otip-protection a org:OrganizationalUnit ; org:subOrganizationOf orgs:otip ; schema:parentOrganization orgs:otip }",
+        "ASK { orgs:otip org:hasSubOrganization orgs:otip-prevention ; schema:subOrganization orgs:otip-prevention }",
+        "ASK { orgs:ojp org:hasPost ?p . ?p a org:Post ; org:postIn orgs:ojp }",
+        """ASK { ?f a <http://purl.org/cerif/frapo/FundingProgramme> ; rdfs:label "Crime Victims Fund"@en ;
+               prov:wasInfluencedBy <https://w3id.org/htkg/id/law/voca-1984/sec-1402> }""",
+        """ASK { law:hsa-2002 a <http://data.europa.eu/eli/ontology#LegalResource> , schema:Legislation .
+               orgs:dhs prov:wasInfluencedBy law:hsa-2002 ; org:resultedFrom ?e . ?e prov:used law:hsa-2002 }""",
+        "ASK { ?a a prov:Activity ; prov:used law:pub-l-107-273 ; prov:influenced orgs:ovw ; dct:date ?d }",
+        "ASK { orgs:ccht schema:parentOrganization orgs:dhs ; org:subOrganizationOf orgs:dhs . ?op a schema:Role ; dct:relation orgs:hsi , orgs:ccht }",
+        "ASK { orgs:fbi dct:relation ?p . ?p rdfs:label ?l FILTER (CONTAINS(?l, 'Crimes Against Children')) }",
+    ]
+    missing = [c for c in checks if not ask(compiled, "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n" + c)]
+    assert missing == []

@@ -42,6 +42,7 @@ VARIANTS = [
     ("claims-about", "nhtrc", {"entity": ID + "service/nhtrc"}),
     ("predecessors-of-an-organization", "nij", {"org": ID + "org/nij"}),
     ("former-agencies-in-year", "1983", {"year": "1983"}),
+    ("operations-of-an-organization", "fbi", {"org": ID + "org/fbi"}),
 ]
 
 
