@@ -77,7 +77,7 @@ def client(app):
 
 @pytest.fixture(scope="session")
 def server(release_dir):
-    """A real `htkg serve` process (gunicorn) on a free loopback port, shared by the session."""
+    """A real `htkg serve` process on a free loopback port, shared by the session."""
     from server import ServerProcess
     with ServerProcess(release_dir, query_timeout=3) as srv:
         yield srv

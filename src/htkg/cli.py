@@ -235,7 +235,8 @@ def _settings_options(names):
 
 SERVE_SETTINGS = ("release_dir", "base_iri", "host", "port", "workers", "store_path", "store_url", "store_timeout",
                   "store_transport", "store_named_graphs", "store_user",
-                  "query_timeout", "query_memory_mb", "max_concurrent_queries", "max_body_bytes", "max_query_chars",
+                  "query_timeout", "query_memory_mb", "max_concurrent_queries", "max_body_bytes", "max_request_head_bytes",
+                  "max_query_chars",
                   "html_row_limit", "explore_max_nodes", "trust_proxy", "cors_origin", "cache_max_age", "log_level")
 
 
@@ -244,7 +245,7 @@ SERVE_SETTINGS = ("release_dir", "base_iri", "host", "port", "workers", "store_p
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="A TOML file of settings (keys as in the settings table) [env HTKG_CONFIG].")
 def serve(config_file: Path | None, **overrides):
-    """Serve a release with gunicorn: SPARQL endpoint, resource pages, dumps, catalog."""
+    """Serve a release with granian: SPARQL endpoint, resource pages, dumps, catalog."""
     from .web.serve import serve as run_server
     with _errors():
         settings = Settings.load({k: v for k, v in overrides.items() if v is not None}, file=config_file)

@@ -61,7 +61,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("release_dir", str, "build/release", "Directory of the release to build into and to serve."),
     Setting("host", str, "127.0.0.1", "Address the server listens on."),
     Setting("port", int, 8000, "Port the server listens on."),
-    Setting("workers", int, 2, "Number of server worker processes (gunicorn)."),
+    Setting("workers", int, 2, "Number of server worker processes (granian)."),
     Setting("store_path", _opt_str, None, "Directory of an on-disk pyoxigraph store to serve (opened read-only); default: in memory."),
     Setting("store_url", _opt_str, None, "URL of a remote SPARQL 1.1 query endpoint to serve from, instead of the embedded store."),
     Setting("store_timeout", float, 30.0, "Seconds to wait for a remote store before answering 503, and for its start-up check."),
@@ -73,6 +73,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("query_memory_mb", int, 2048, "Memory a query worker process may use, in MiB, before it is stopped."),
     Setting("max_concurrent_queries", int, 4, "Queries evaluated at once per server worker; more get 503."),
     Setting("max_body_bytes", int, 1_000_000, "Largest request body accepted, in bytes (413 above)."),
+    Setting("max_request_head_bytes", int, 65_536, "Largest request line plus headers the server reads, in bytes (431 above; at least 8192); a GET longer than the app accepts gets the app's own answer below this."),
     Setting("max_query_chars", int, 100_000, "Longest SPARQL query text accepted, in characters."),
     Setting("html_row_limit", int, 1000, "Most result rows shown in an HTML view (the rest are paged)."),
     Setting("explore_max_nodes", int, 2000, "Most nodes the explorer and graph exports read for one view; a bigger graph is shown as its departments until narrowed with department= or kind=."),
@@ -119,6 +120,7 @@ class Settings:
     query_memory_mb: int = _BY_NAME["query_memory_mb"].default
     max_concurrent_queries: int = _BY_NAME["max_concurrent_queries"].default
     max_body_bytes: int = _BY_NAME["max_body_bytes"].default
+    max_request_head_bytes: int = _BY_NAME["max_request_head_bytes"].default
     max_query_chars: int = _BY_NAME["max_query_chars"].default
     html_row_limit: int = _BY_NAME["html_row_limit"].default
     explore_max_nodes: int = _BY_NAME["explore_max_nodes"].default
@@ -141,6 +143,9 @@ class Settings:
                      "explore_max_nodes"):
             if getattr(self, name) < 1:
                 raise ConfigError(name, f"must be at least 1, got {getattr(self, name)}")
+        if self.max_request_head_bytes < 8192:
+            raise ConfigError("max_request_head_bytes", f"must be at least 8192 (HTTP/1.1's smallest buffer), "
+                                                        f"got {self.max_request_head_bytes}")
         if self.query_timeout <= 0:
             raise ConfigError("query_timeout", "must be more than 0 seconds")
         if self.store_transport not in ("form", "get", "direct"):

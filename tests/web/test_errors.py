@@ -10,7 +10,7 @@ import urllib.request
 import pytest
 
 from htkg.web.errors import MAX_URL_BYTES
-from htkg.web.serve import REQUEST_LINE_BOUND
+from htkg.config import Settings
 
 HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 JSON = {"Accept": "application/json, text/turtle;q=0.9"}   # a program: RDF for a resource, JSON for an error
@@ -96,16 +96,17 @@ def _get(url: str, headers: dict) -> tuple[int, str, str]:
 
 
 def test_real_server_answers_a_long_get_with_the_styled_414(server):
-    """Regression: gunicorn's own 8190-byte request-line limit answered a bare 400 before the app saw the request."""
+    """Regression: the HTTP server's own request-line limit (gunicorn's 8190 bytes) answered a bare 400 before
+    the app saw the request."""
     padding = "x" * (MAX_URL_BYTES + 2000)
     status, ctype, body = _get(f"{server.url}/sparql?query=SELECT%20*%20WHERE%20%7B%7D%20%23{padding}", HTML)
     assert status == 414, body[:300]
     assert ctype.startswith("text/html") and "POST" in body and '<nav aria-label="Site">' in body
     status, ctype, body = _get(f"{server.url}/sparql?query=%23{padding}", {"Accept": "application/json"})
     assert status == 414 and json.loads(body)["error"]["status"] == 414
-    # past the bound, gunicorn still refuses: a worker never reads a request line without end
-    status, _ctype, body = _get(f"{server.url}/sparql?query=%23{'x' * (REQUEST_LINE_BOUND + 10)}", HTML)
-    assert status == 414 and '<nav aria-label="Site">' not in body, "gunicorn's own answer, not the app's"
+    # past the server's head limit the HTTP server itself refuses (431): a worker never reads a head without end
+    status, _ctype, body = _get(f"{server.url}/sparql?query=%23{'x' * (Settings().max_request_head_bytes + 10)}", HTML)
+    assert status == 431 and '<nav aria-label="Site">' not in body, "the HTTP server's own answer, not the app's"
 
 
 def test_real_server_404_has_suggestions(server):

@@ -1,5 +1,5 @@
 """With a remote store (a real ``oxigraph serve`` holding the release), large answers stream through a
-real gunicorn server without being parsed, and named-query pages ask the store for one page.
+real htkg server without being parsed, and named-query pages ask the store for one page.
 
 The client is ``http.client`` reading the body as it comes: it raises IncompleteRead when a chunked
 body ends without its last chunk, which is how a stream cut by the time limit or by the store going
@@ -76,7 +76,7 @@ def _get(server, query: str, fmt: str, **params) -> tuple[int, dict, bytes, bool
     conn, resp = _open(server, query, fmt, **params)
     with closing(conn):
         body, complete = _read_all(resp)
-        return resp.status, dict(resp.getheaders()), body, complete
+        return resp.status, resp.headers, body, complete
 
 
 def _count(server, query: str) -> int:

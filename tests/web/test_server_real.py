@@ -1,4 +1,4 @@
-"""A real `htkg serve` (gunicorn) on a loopback port, driven by SPARQLWrapper and plain HTTP."""
+"""A real `htkg serve` on a loopback port, driven by SPARQLWrapper and plain HTTP."""
 
 from __future__ import annotations
 
@@ -68,9 +68,9 @@ def _http(server, method: str, path: str, body: bytes | None = None, headers: di
     req = urllib.request.Request(server.url + path, data=body, method=method, headers=headers or {})
     try:
         with urllib.request.urlopen(req, timeout=60) as r:
-            return r.status, dict(r.headers), r.read()
+            return r.status, r.headers, r.read()
     except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), e.read()
+        return e.code, e.headers, e.read()
 
 
 def _get(server, query: str, extra: str = "", headers=None):

@@ -1,4 +1,4 @@
-"""Large SPARQL results stream from the query process through a real gunicorn server, in constant memory.
+"""Large SPARQL results stream from the query process through a real htkg server, in constant memory.
 
 The results are real: cross products over the release's own store, a few hundred thousand rows,
 checked against a COUNT query or the store itself. The client is ``http.client`` reading the body
@@ -65,7 +65,7 @@ def _get(server, query: str, fmt: str, **params) -> tuple[int, dict, bytes, bool
     conn, resp = _open(server, query, fmt, **params)
     with closing(conn):
         body, _, complete = _read_all(resp)
-        return resp.status, dict(resp.getheaders()), body, complete
+        return resp.status, resp.headers, body, complete
 
 
 def _count(server, query: str) -> int:
@@ -167,7 +167,7 @@ def _session_processes(server) -> dict[int, tuple[int, str, int]]:
 
 
 def _query_processes(server) -> dict[int, tuple[int, str, int]]:
-    """The query processes: neither the gunicorn master nor its workers nor the workers' fork servers."""
+    """The query processes: neither the server's main process nor its workers nor the workers' fork servers."""
     procs = _session_processes(server)
     workers = {pid for pid, (ppid, _, _) in procs.items() if ppid == server.proc.pid}
     forkservers = {pid for pid, (ppid, _, _) in procs.items() if ppid in workers}

@@ -1,69 +1,54 @@
-"""Serving with gunicorn (never Flask's development server)."""
+"""Serving with granian, a Rust HTTP server for WSGI apps (never Flask's development server).
+
+``settings.workers`` worker processes, each with ``max_concurrent_queries + 2`` threads for the app
+(a query holds its thread while its query process works); HTTP parsing, keep-alive and the writing
+of answers happen in Rust. What the server itself limits: the request head (request line and headers
+together, ``max_request_head_bytes``: 431 above it) and at most 100 headers (431). The body size
+(``max_body_bytes``: 413) and the query length are the app's. ``SIGTERM`` / ``SIGINT`` stop accepting,
+let the answers under way finish for up to 10 s, then stop the workers.
+"""
 
 from __future__ import annotations
 
-from gunicorn.app.base import BaseApplication
+import os
+import shutil
+import tempfile
+from functools import partial
 
 from ..config import Settings
 
-__all__ = ["serve", "REQUEST_LINE_BOUND"]
+__all__ = ["serve", "ACCESS_LOG_FORMAT"]
 
-# The longest request line gunicorn reads. Its own ceiling is 8190 bytes (gunicorn.http.message.MAX_REQUEST_LINE,
-# where a larger limit_request_line is cut back to it) and its only way past is 0, no limit at all. Addresses
-# between the app's limit (web.errors.MAX_URL_BYTES, 8 KB) and this bound reach the app, which answers a page
-# saying to POST; longer ones still stop at gunicorn (its own bare 414), so a client cannot make a worker read
-# without end.
-REQUEST_LINE_BOUND = 64 * 1024
-
-
-def _raise_request_line_ceiling() -> None:
-    import gunicorn.http.message as message
-    message.MAX_REQUEST_LINE = max(message.MAX_REQUEST_LINE, REQUEST_LINE_BOUND)
-
-
-class _Gunicorn(BaseApplication):
-    def __init__(self, settings: Settings, options: dict):
-        self.settings = settings
-        self.options = options
-        super().__init__()
-
-    def load_config(self):
-        for key, value in self.options.items():
-            if key in self.cfg.settings and value is not None:
-                self.cfg.set(key, value)
-
-    def load(self):
-        from .app import create_app
-        return create_app(self.settings)
+# the access log, one line per request (stdout): who, when, what, the answer's status, how long
+ACCESS_LOG_FORMAT = '%(addr)s - - [%(time)s] "%(method)s %(path)s?%(query_string)s %(protocol)s" %(status)d %(dt_ms).1fms'
+_SHUTDOWN_SECONDS = 10
 
 
 def serve(settings: Settings) -> None:
-    """Run gunicorn in the foreground with ``settings.workers`` worker processes."""
-    import os
-    import tempfile
+    """Run granian in the foreground with ``settings.workers`` worker processes."""
+    from granian.constants import Interfaces
+    from granian.http import HTTP1Settings
+    from granian.log import LogLevels
+    from granian.server import Server
     # the workers count into memory-mapped files in one directory (prometheus_client's multiprocess
     # mode, see htkg.web.metrics), which reads the directory from the environment
     settings.extra.setdefault("metrics_dir", tempfile.mkdtemp(prefix="htkg-metrics-"))
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = settings.extra["metrics_dir"]
     from .app import create_app
-    create_app(settings)  # fail fast, before forking, on a missing release or bad settings
-    options = {
-        "bind": f"{settings.host}:{settings.port}",
-        "workers": settings.workers,
-        "worker_class": "gthread",
-        "threads": max(2, settings.max_concurrent_queries + 2),
-        "timeout": int(settings.query_timeout * 3 + 30),
-        "graceful_timeout": 10,
-        "accesslog": "-",
-        "loglevel": settings.log_level,
-        "limit_request_line": REQUEST_LINE_BOUND,
-        "forwarded_allow_ips": "*" if settings.trust_proxy else "127.0.0.1",
-        # gunicorn 27's control socket has one fixed path per user: servers side by side would fight for it
-        "control_socket_disable": True,
-    }
-    _raise_request_line_ceiling()
+    create_app(settings)  # fail fast, before starting workers, on a missing release or bad settings
+    server = Server(
+        "htkg.web.app:create_app", address=settings.host, port=settings.port, interface=Interfaces.WSGI,
+        workers=settings.workers, blocking_threads=max(2, settings.max_concurrent_queries + 2),
+        http1_settings=HTTP1Settings(max_buffer_size=settings.max_request_head_bytes),
+        log_level=LogLevels(settings.log_level), log_access=True, log_access_format=ACCESS_LOG_FORMAT,
+        workers_kill_timeout=_SHUTDOWN_SECONDS, respawn_failed_workers=True)
     try:
-        _Gunicorn(settings, options).run()
+        server.serve(target_loader=partial(_load, settings), wrap_loader=True)
     finally:
-        import shutil
         shutil.rmtree(settings.extra["metrics_dir"], ignore_errors=True)
+
+
+def _load(settings: Settings, _target: str):
+    """Each worker's app, built from the server's settings."""
+    from .app import create_app
+    return create_app(settings)

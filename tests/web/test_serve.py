@@ -1,0 +1,115 @@
+"""`htkg serve` as a server: the access log, the limits it sets on a request's head, graceful shutdown."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import threading
+import time
+import urllib.error
+import urllib.request
+from urllib.parse import urlencode
+
+import pytest
+
+pytestmark = pytest.mark.server
+
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+
+def _raw(server, head: bytes) -> bytes:
+    """Send a request head as bytes; the first bytes of the answer (the status line and headers)."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as s:
+        s.sendall(head)
+        out = b""
+        while b"\r\n\r\n" not in out:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            out += chunk
+    return out
+
+
+def _status(answer: bytes) -> int:
+    return int(answer.split(b" ", 2)[1])
+
+
+def test_access_log_has_a_line_per_request_with_its_status(server):
+    marker = f"access-log-probe-{time.monotonic_ns()}"
+    with urllib.request.urlopen(f"{server.url}/sparql?{urlencode({'query': 'ASK {} #' + marker})}", timeout=60) as r:
+        assert r.status == 200
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        urllib.request.urlopen(f"{server.url}/id/no-such-thing-{marker}", timeout=60)
+    missing.value.close()
+    assert missing.value.code == 404
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        lines = [line for line in server.log().splitlines() if marker in line]
+        if len(lines) == 2:
+            break
+        time.sleep(0.2)
+    assert len(lines) == 2, server.log()[-2000:]
+    assert '"GET /sparql?query=ASK' in lines[0] and " 200 " in lines[0] and "127.0.0.1" in lines[0]
+    assert f'"GET /id/no-such-thing-{marker}' in lines[1] and " 404 " in lines[1]
+
+
+def test_a_long_request_line_under_the_head_limit_reaches_the_app(server):
+    # 20 KB of query text in the URL: longer than gunicorn's old 8 KB line limit, under max_request_head_bytes
+    query = "ASK {} #" + "x" * 20_000
+    answer = _raw(server, f"GET /sparql?{urlencode({'query': query})} HTTP/1.1\r\nHost: t\r\n"
+                          "Accept: application/sparql-results+json\r\nConnection: close\r\n\r\n".encode())
+    assert _status(answer) == 200, answer[:300]
+
+
+def test_a_request_head_over_the_limit_is_431(server):
+    line = b"GET /sparql?query=" + b"x" * 150_000 + b" HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
+    assert _status(_raw(server, line)) == 431
+    many = b"GET /-/health HTTP/1.1\r\nHost: t\r\n" + b"".join(b"X-H%d: v\r\n" % i for i in range(150)) + \
+        b"Connection: close\r\n\r\n"
+    assert _status(_raw(server, many)) == 431
+    # and the server goes on answering
+    with urllib.request.urlopen(server.url + "/-/health", timeout=30) as r:
+        assert r.status == 200
+
+
+def test_the_head_limit_is_a_setting(release_dir):
+    from server import ServerProcess
+    with ServerProcess(release_dir, workers=1, max_request_head_bytes=9000) as srv:
+        line = f"GET /sparql?{urlencode({'query': 'ASK {} #' + 'x' * 40_000})} HTTP/1.1\r\nHost: t\r\n" \
+               "Connection: close\r\n\r\n"
+        assert _status(_raw(srv, line.encode())) == 431
+        assert _status(_raw(srv, b"GET /-/health HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")) == 200
+
+
+def test_sigterm_lets_the_answer_under_way_finish_then_stops(release_dir):
+    """SIGTERM to the server's main process: no new connection is taken, the request under way gets
+    its whole answer (here the time limit's 503 after 3 s), then every process exits."""
+    from server import ServerProcess
+    srv = ServerProcess(release_dir, workers=2).start()
+    try:
+        # a query process in each worker, so that the slow request does not wait for one to start
+        for i in range(4):
+            with urllib.request.urlopen(f"{srv.url}/sparql?{urlencode({'query': f'ASK {{}} #{i}'})}", timeout=60):
+                pass
+        outcome = {}
+
+        def slow():
+            try:
+                urllib.request.urlopen(f"{srv.url}/sparql?{urlencode({'query': RUNAWAY, 'timeout': '3'})}", timeout=60)
+            except urllib.error.HTTPError as e:
+                with e:
+                    outcome["status"], outcome["body"] = e.code, e.read()
+        thread = threading.Thread(target=slow)
+        thread.start()
+        time.sleep(1.0)
+        os.kill(srv.proc.pid, signal.SIGTERM)
+        thread.join(60)
+        assert outcome["status"] == 503
+        assert "time limit" in json.loads(outcome["body"])["error"]["message"]
+        assert srv.proc.wait(timeout=30) == 0
+        with pytest.raises(OSError):
+            urllib.request.urlopen(srv.url + "/-/health", timeout=5)
+    finally:
+        srv.stop()
