@@ -38,6 +38,7 @@ def create_app(settings: Settings | None = None, *, store=None) -> Flask:
     errors.install(app)
     http.install(app)
     metrics_area.install(app, metrics)
+    app.wsgi_app = app.extensions["htkg_response_cache"] = http.ResponseCache(app.wsgi_app, metrics)
     if settings.trust_proxy:
         app.wsgi_app = http.behind_proxy(app.wsgi_app)
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 from typing import Callable
 import hashlib
+import threading
+import time
 import zlib
 from email.utils import format_datetime, parsedate_to_datetime
 import datetime as dt
+from collections import OrderedDict
 
-from flask import Flask, Response, request
+from flask import Flask, Response, g, request
 
 from ..dataset.queries import PAGE_PARAM
 from ..errors import QueryParameterError
@@ -18,7 +22,7 @@ from .errors import error_response
 from .site import site
 
 __all__ = ["install", "choose_format", "cacheable", "Streamed", "not_modified", "not_acceptable", "behind_proxy",
-           "compressible", "page_param", "page_out_of_range", "PAGE_PARAM"]
+           "ResponseCache", "compressible", "page_param", "page_out_of_range", "PAGE_PARAM"]
 
 _GZIP_MIN = 500
 _GZIP_SUFFIX = "-gz"   # a gzipped body is another representation: its ETag differs
@@ -121,6 +125,103 @@ def page_out_of_range(given: str | int, last: int, *, hint: str = "") -> QueryPa
     return QueryParameterError(PAGE_PARAM, f"expected {pages}, got {str(given)[:40]!r}" + (f" ({hint})" if hint else ""))
 
 
+class ResponseCache:
+    """Whole answers to repeated GETs, kept in front of Flask (WSGI middleware), so that a repeat costs
+    a dictionary lookup instead of the app's routing, negotiation and validators.
+
+    Only what :func:`cacheable` marked as bound to the release (``Cache-Control: public``, an ``ETag``)
+    with status 200 and a ``Content-Length`` up to ``max_entry`` bytes is kept; streams, errors,
+    ``no-store`` answers and anything with ``Set-Cookie`` never are. The key is everything such an
+    answer depends on: path, query string, ``Accept``, ``Accept-Encoding`` (the ``Vary`` headers),
+    host, scheme and script name (after the proxy headers when ``trust_proxy`` is set). Conditional
+    and range requests and other methods go to the app. The release never changes under a running
+    server, so entries only leave by LRU, within ``max_total`` bytes. A hit is counted like any request
+    (``http_requests_total`` of its route, its duration) and in ``response_cache_hits_total``.
+    """
+
+    _BYPASS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_RANGE", "HTTP_CACHE_CONTROL")
+
+    def __init__(self, wsgi_app, metrics=None, *, max_entry: int = 1 << 20, max_total: int = 64 << 20):
+        self.app, self.metrics = wsgi_app, metrics
+        self.max_entry, self.max_total = max_entry, max_total
+        self._data: OrderedDict = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        if environ.get("REQUEST_METHOD") != "GET" or any(h in environ for h in self._BYPASS):
+            return self.app(environ, start_response)
+        started = time.perf_counter()
+        key = (environ.get("PATH_INFO"), environ.get("QUERY_STRING"), environ.get("HTTP_ACCEPT"),
+               environ.get("HTTP_ACCEPT_ENCODING"), environ.get("HTTP_HOST"), environ.get("wsgi.url_scheme"),
+               environ.get("SCRIPT_NAME"))
+        with self._lock:
+            hit = self._data.get(key)
+            if hit is not None:
+                self._data.move_to_end(key)
+        if hit is not None:
+            status, headers, body, route = hit
+            start_response(status, list(headers))
+            self._count(route, started)
+            return [body]
+        answer = {}
+
+        def start(status, headers, exc_info=None):
+            answer["status"], answer["headers"] = status, headers
+            return start_response(status, headers, exc_info)
+
+        body = self.app(environ, start)
+        if not self._keepable(answer):
+            return body
+        try:
+            data = b"".join(body)
+        finally:
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()
+        self._put(key, (answer["status"], tuple(answer["headers"]), data, environ.get(ROUTE_KEY)))
+        return [data]
+
+    def clear(self) -> None:
+        """Forget every answer (for tests that change the app under a running client)."""
+        with self._lock:
+            self._data.clear()
+            self._size = 0
+
+    def _keepable(self, answer: dict) -> bool:
+        if not answer.get("status", "").startswith("200"):
+            return False
+        headers = {k.lower(): v for k, v in answer["headers"]}
+        length = headers.get("content-length", "")
+        return (length.isdigit() and int(length) <= self.max_entry and "etag" in headers
+                and headers.get("cache-control", "").startswith("public") and "set-cookie" not in headers)
+
+    def _put(self, key, entry) -> None:
+        size = len(entry[2]) + 512
+        with self._lock:
+            old = self._data.pop(key, None)
+            if old is not None:
+                self._size -= len(old[2]) + 512
+            self._data[key] = entry
+            self._size += size
+            while self._size > self.max_total and self._data:
+                _, gone = self._data.popitem(last=False)
+                self._size -= len(gone[2]) + 512
+
+    def _count(self, route: str | None, started: float) -> None:
+        if self.metrics is None:
+            return
+        route = route or "unmatched"
+        self.metrics.inc("response_cache_hits")
+        self.metrics.inc("http_requests", method="GET", route=route, status="200")
+        if route == "/sparql":
+            self.metrics.inc("query_cache_hits")
+        self.metrics.observe("http_request_duration_seconds", time.perf_counter() - started, route=route)
+
+
+ROUTE_KEY = "htkg.route"   # the WSGI environ key under which the app leaves the matched route
+
+
 def behind_proxy(wsgi_app):
     """Honour ``X-Forwarded-*`` and RFC 7239 ``Forwarded`` (only wired in when ``trust_proxy`` is set)."""
     from werkzeug.middleware.proxy_fix import ProxyFix
@@ -160,7 +261,11 @@ def choose_format(offered, *, param: str = "format", extension: str | None = Non
 
 
 def _last_modified() -> dt.datetime | None:
-    date = site().release.manifest.get("release_date")
+    return _release_date(site().release.manifest.get("release_date"))
+
+
+@functools.lru_cache(maxsize=8)
+def _release_date(date: str | None) -> dt.datetime | None:
     if not date:
         return None
     try:
@@ -169,13 +274,26 @@ def _last_modified() -> dt.datetime | None:
         return None
 
 
+@functools.lru_cache(maxsize=8)
+def _http_date(modified: dt.datetime) -> str:
+    return format_datetime(modified, usegmt=True)
+
+
 def _validators(vary_accept: bool, key: str) -> tuple[str, dt.datetime | None]:
-    """The ETag and Last-Modified of the request's answer: from the release, the URL, Accept and ``key``."""
+    """The ETag and Last-Modified of the request's answer: from the release, the URL, Accept and ``key``.
+
+    Computed once per request (:func:`not_modified` before the work, :func:`cacheable` after it).
+    """
+    memo = g.setdefault("htkg_validators", {})
+    found = memo.get((vary_accept, key))
+    if found is not None:
+        return found
     s = site()
     seed = f"{s.version}|{request.full_path}|{request.headers.get('Accept', '') if vary_accept else ''}|{key}"
     if request.method == "POST":
         seed += "|" + hashlib.sha256(request.get_data()).hexdigest()
-    return hashlib.sha256(seed.encode()).hexdigest()[:24], _last_modified()
+    found = memo[(vary_accept, key)] = hashlib.sha256(seed.encode()).hexdigest()[:24], _last_modified()
+    return found
 
 
 def cacheable(resp: Response, *, vary_accept: bool = True, key: str = "") -> Response:
@@ -184,7 +302,7 @@ def cacheable(resp: Response, *, vary_accept: bool = True, key: str = "") -> Res
     etag, modified = _validators(vary_accept, key)
     resp.set_etag(etag)
     if modified:
-        resp.headers["Last-Modified"] = format_datetime(modified, usegmt=True)
+        resp.headers["Last-Modified"] = _http_date(modified)
     resp.headers["Cache-Control"] = f"public, max-age={s.settings.cache_max_age}"
     if vary_accept:
         resp.vary.add("Accept")

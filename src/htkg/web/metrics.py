@@ -16,6 +16,8 @@ from flask import Blueprint, Flask, Response, current_app, g, request
 from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics, generate_latest, values
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from .http import ROUTE_KEY
+
 __all__ = ["Metrics", "bp", "install", "BUCKETS"]
 
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -31,6 +33,7 @@ COUNTERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "query_stream_cancels": ("Streamed answers stopped early (the client went away).", ()),
     "query_cache_hits": ("SPARQL results answered from the result cache.", ()),
     "query_cache_misses": ("SPARQL results that had to be computed.", ()),
+    "response_cache_hits": ("Repeated GETs answered whole from the response cache, before the app.", ()),
 }
 disable_created_metrics()   # no *_created series: the multiprocess mode has none either
 
@@ -102,6 +105,7 @@ def install(app: Flask, metrics: Metrics) -> None:
     @app.after_request
     def _count(resp):
         route = request.url_rule.rule if request.url_rule else "unmatched"
+        request.environ[ROUTE_KEY] = route   # for the response cache, which counts its hits by route
         metrics.inc("http_requests", method=request.method, route=route, status=str(resp.status_code))
         if route == "/sparql" and 400 <= resp.status_code < 500:
             metrics.inc("query_refusals", reason=str(resp.status_code))
