@@ -20,8 +20,8 @@ from ..errors import (HtkgError, QueryError, QueryTimeout, QueryTooBusy, Release
 __all__ = ["install", "error_response", "status_of", "MAX_URL_BYTES"]
 
 log = logging.getLogger("htkg.web")
-# A request line longer than this gets a 414 that says to POST (gunicorn lets lines up to
-# web.serve.REQUEST_LINE_BOUND through to the app, so the answer is this page, not its bare 400).
+# A request line longer than this gets a 414 that says to POST (the server lets heads up to
+# the setting max_request_head_bytes through to the app, so the answer is this page, not a bare error).
 MAX_URL_BYTES = 8192
 _TITLES = {400: "Bad request", 403: "Refused", 404: "Not found", 405: "Method not allowed", 406: "Not acceptable",
            413: "Request too large", 414: "Address too long", 415: "Unsupported body type", 500: "Server error",
