@@ -14,6 +14,7 @@ from . import errors, http, metrics as metrics_area
 from ..store.factory import open_store
 from .metrics import Metrics
 from .site import Site
+from .sparql_lean import LeanQueryPath
 
 __all__ = ["create_app", "BLUEPRINTS"]
 
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None, *, store=None) -> Flask:
     errors.install(app)
     http.install(app)
     metrics_area.install(app, metrics)
+    app.wsgi_app = LeanQueryPath(app.wsgi_app, app)   # GET /sparql?query=… without Flask's dispatch
     app.wsgi_app = app.extensions["htkg_response_cache"] = http.ResponseCache(app.wsgi_app, metrics)
     if settings.trust_proxy:
         app.wsgi_app = http.behind_proxy(app.wsgi_app)

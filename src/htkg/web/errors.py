@@ -17,7 +17,7 @@ from werkzeug.exceptions import HTTPException
 from ..errors import (HtkgError, QueryError, QueryTimeout, QueryTooBusy, ReleaseError, StoreError,
                       StoreUnavailable)
 
-__all__ = ["install", "error_response", "status_of", "MAX_URL_BYTES"]
+__all__ = ["install", "error_response", "status_of", "MAX_URL_BYTES", "request_target_bytes"]
 
 log = logging.getLogger("htkg.web")
 # A request line longer than this gets a 414 that says to POST (the server lets heads up to
@@ -55,8 +55,11 @@ def _suggestions() -> list[dict] | None:
 
 
 def _request_line_bytes() -> int:
+    return request_target_bytes(request.environ)
+
+
+def request_target_bytes(env: dict) -> int:
     """The length of the request's target as sent (the query string stays percent-encoded in the environ)."""
-    env = request.environ
     qs = env.get("QUERY_STRING", "")
     rebuilt = env.get("SCRIPT_NAME", "") + env.get("PATH_INFO", "") + ("?" + qs if qs else "")
     raw = env.get("RAW_URI") or ""

@@ -24,7 +24,7 @@ from .http import Streamed, cacheable, not_acceptable, not_modified
 from ..store.policy import check_graphs, refuse_update
 from .site import site
 
-__all__ = ["bp", "ResultCache", "evaluate", "first_rows", "ROW_CAP_PARAM", "ROW_CAP_HEADER"]
+__all__ = ["bp", "ResultCache", "evaluate", "evaluate_in", "first_rows", "ROW_CAP_PARAM", "ROW_CAP_HEADER", "HANDED_OVER"]
 
 bp = Blueprint("sparql", __name__)
 bp.record_once(lambda state: state.app.extensions.setdefault("htkg_sparql_cache", ResultCache()))
@@ -37,6 +37,9 @@ _GRAPH_ALIASES = {"xml": "rdfxml", "rdf+xml": "rdfxml", "json": "jsonld", "json-
 _TEXT = {"text/csv", "text/tab-separated-values"}
 ROW_CAP_PARAM = "max-rows"        # ?max-rows=N: the first N rows of a SELECT (the query editor sends it)
 ROW_CAP_HEADER = "HTKG-Row-Cap"   # on an answer cut to its first N rows: N
+# environ key under which the lean path (htkg.web.sparql_lean) hands over what the store already answered for
+# this request: ("error", the exception) or ("answer", the store's Answer), so that nothing is evaluated twice
+HANDED_OVER = "htkg.sparql.handed_over"
 
 
 class ResultCache:
@@ -54,6 +57,13 @@ class ResultCache:
                 self._data.move_to_end(key)
             return value
 
+    def counted_get(self, key, metrics):
+        """:meth:`get`, counted as a hit or a miss in ``metrics`` (if any)."""
+        value = self.get(key)
+        if metrics:
+            metrics.inc("query_cache_hits" if value is not None else "query_cache_misses")
+        return value
+
     def put(self, key, value) -> None:
         if len(value[2]) > self.max_body:
             return
@@ -66,6 +76,9 @@ class ResultCache:
 
 @bp.route("/sparql", methods=["GET", "POST"])
 def endpoint():
+    handed = request.environ.get(HANDED_OVER)
+    if handed is not None and handed[0] == "error":
+        raise handed[1]
     params = _params()
     if "update" in params or request.mimetype == "application/sparql-update":
         raise refuse_update()
@@ -151,17 +164,19 @@ def _answer(query: str, params: dict[str, list[str]]) -> Response:
     unchanged = not_modified(key=etag_key)   # before any work: the release, hence the answer, is the same
     if unchanged is not None:
         return unchanged
-    cached = cache.get(key)
+    handed = request.environ.pop(HANDED_OVER, None)   # the lean path's answer to this very request
+    cached = None if handed is not None else cache.counted_get(key, metrics)
     stream = None
     if cached is not None:
         form, fmt_name, body = cached
-        if metrics:
-            metrics.inc("query_cache_hits")
     else:
-        if metrics:
-            metrics.inc("query_cache_misses")
-        form, fmt_name, body, stream = evaluate(query, result_fmt, graph_fmt, graphs=graphs, default=default,
-                                                named=named, timeout=timeout)
+        if handed is not None:
+            answer = handed[1]
+            form, fmt_name, body, stream = (answer.form, answer.format.name if answer.format else None,
+                                            answer.body, answer.stream)
+        else:
+            form, fmt_name, body, stream = evaluate(query, result_fmt, graph_fmt, graphs=graphs, default=default,
+                                                    named=named, timeout=timeout)
         if fmt_name is not None and stream is None:
             cache.put(key, (form, fmt_name, body))
     if fmt_name is None:
@@ -249,11 +264,18 @@ def evaluate(query: str, result_fmt: Format | None, graph_fmt: Format | None, *,
     gives the rest of a large body. ``graphs`` given: an outside query, which must pass the read-only
     policy (applied by the store before anything is evaluated); else the query is the site's own
     (a named query) and is trusted."""
-    s = site()
-    answer = s.store.answer(query, result_format=result_fmt, graph_format=graph_fmt, bindings=bindings,
-                            default_graphs=default, named_graphs=named, timeout=timeout, prefixes=s.prefixes,
-                            check=graphs is not None, base_iri=s.endpoint_iri())
+    answer = evaluate_in(site(), query, result_fmt, graph_fmt, graphs=graphs, default=default, named=named,
+                         timeout=timeout, bindings=bindings)
     return answer.form, (answer.format.name if answer.format else None), answer.body, answer.stream
+
+
+def evaluate_in(s, query: str, result_fmt: Format | None, graph_fmt: Format | None, *, graphs=None,
+                default=None, named=None, timeout: float | None = None, bindings=None):
+    """:func:`evaluate` on the site ``s``, giving the store's :class:`~htkg.store.base.Answer` (no request
+    context needed: the lean path calls it before Flask)."""
+    return s.store.answer(query, result_format=result_fmt, graph_format=graph_fmt, bindings=bindings,
+                          default_graphs=default, named_graphs=named, timeout=timeout, prefixes=s.prefixes,
+                          check=graphs is not None, base_iri=s.endpoint_iri())
 
 
 def _formats(params) -> tuple[Format | None, Format | None]:

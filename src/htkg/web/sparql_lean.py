@@ -1,0 +1,156 @@
+"""The lean path of ``GET /sparql?query=…``: the common query request answered without Flask's dispatch.
+
+A small query's own work (pyoxigraph parses, evaluates and serializes it in a query process) costs about
+0.17 ms of CPU; Flask's request context, routing, hooks and response object cost about twice that again
+in the server worker (cProfile of the app in process, 100k synthetic release). This WSGI step, between
+the response cache and Flask, answers the request the endpoint would answer — the same body and the
+same headers, which ``tests/web/test_sparql_lean.py`` checks against the Flask path request by request —
+when the request is the plain case:
+
+- ``GET /sparql`` whose query string is exactly one ``query`` parameter (valid UTF-8, within
+  ``max_query_chars``, an address within the 414 limit), no conditional or range header, a results format
+  the ``Accept`` header allows;
+- the store answers in one piece (no stream) in a format that was asked for.
+
+Everything else goes to Flask untouched. Work already done is handed over rather than redone: when the
+store refused the query (syntax, policy, time limit …) or answered with a stream or in a format that
+must be refused, the outcome rides in the WSGI environ (:data:`HANDED_OVER`) and the Flask endpoint
+takes it from there, so errors, streams and 406s keep their single implementation, and no query is
+evaluated twice. The query still goes through the same store object, so isolation (a killable query
+process), the time limit and the read-only policy are exactly those of the Flask path.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import hashlib
+import time
+from urllib.parse import parse_qsl
+
+from werkzeug.http import parse_accept_header
+
+from ..errors import HtkgError
+from ..formats import RESULT_FORMATS, by_name, negotiate
+from .errors import MAX_URL_BYTES, request_target_bytes
+from .http import ROUTE_KEY, _http_date, _release_date
+from .sparql import GRAPH_RESULT_FORMATS, HANDED_OVER, evaluate_in
+
+__all__ = ["LeanQueryPath", "HANDED_OVER"]
+
+_GZIP_MIN = 500
+_GZIP_SUFFIX = "-gz"
+_NOT_LEAN = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_RANGE", "HTTP_IF_MATCH", "HTTP_IF_RANGE",
+             "HTTP_IF_UNMODIFIED_SINCE")
+_TEXT = {"text/csv", "text/tab-separated-values"}
+_EXPOSE = "ETag, Last-Modified, Content-Length, Content-Type, Link, Vary, HTKG-Row-Cap"
+
+
+@functools.lru_cache(maxsize=256)
+def _formats(accept: str | None):
+    """The results format and the graph format for an ``Accept`` header (clients send few distinct ones)."""
+    result_fmt = negotiate(accept, RESULT_FORMATS)
+    return result_fmt, (negotiate(accept, GRAPH_RESULT_FORMATS) or by_name("turtle")) if result_fmt else None
+
+
+class LeanQueryPath:
+    """WSGI middleware in front of the Flask app (``flask_app`` gives the site, the caches and metrics)."""
+
+    def __init__(self, wsgi_app, flask_app):
+        self.app, self.flask_app = wsgi_app, flask_app
+        self._site = None
+
+    def __call__(self, environ, start_response):
+        if (environ.get("REQUEST_METHOD") != "GET" or environ.get("PATH_INFO") != "/sparql"
+                or environ.get("SCRIPT_NAME") or any(h in environ for h in _NOT_LEAN)
+                or request_target_bytes(environ) > MAX_URL_BYTES):   # the endpoint's 414
+            return self.app(environ, start_response)
+        started = time.perf_counter()
+        query = self._single_query(environ.get("QUERY_STRING", ""))
+        if query is None:
+            return self.app(environ, start_response)
+        s = self._site or self._load()
+        if len(query) > s.settings.max_query_chars:
+            return self.app(environ, start_response)
+        accept = environ.get("HTTP_ACCEPT")
+        result_fmt, graph_fmt = _formats(accept)
+        if result_fmt is None:
+            return self.app(environ, start_response)
+        ext = self.flask_app.extensions
+        metrics, cache = ext.get("htkg_metrics"), ext["htkg_sparql_cache"]
+        key = (s.version, query, None, None, result_fmt.name, graph_fmt.name, None)
+        cached = cache.counted_get(key, metrics)
+        if cached is not None:
+            form, fmt_name, body = cached
+        else:
+            try:
+                answer = evaluate_in(s, query, result_fmt, graph_fmt, graphs=s.graph_names())
+            except HtkgError as exc:
+                environ[HANDED_OVER] = ("error", exc)
+                return self.app(environ, start_response)
+            if answer.stream is not None or answer.format is None:
+                environ[HANDED_OVER] = ("answer", answer)
+                return self.app(environ, start_response)
+            form, fmt_name, body = answer.form, answer.format.name, answer.body
+            cache.put(key, (form, fmt_name, body))
+        fmt = by_name(fmt_name)
+        headers = self._headers(s, environ, fmt, key, accept)
+        if self._wants_gzip(environ, len(body)):
+            body = gzip.compress(body, compresslevel=6, mtime=0)
+            headers["Content-Encoding"] = "gzip"
+            headers["Vary"] = "Accept, Accept-Encoding"
+            headers["ETag"] = headers["ETag"][:-1] + _GZIP_SUFFIX + '"'
+        headers["Content-Length"] = str(len(body))
+        environ[ROUTE_KEY] = "/sparql"
+        if metrics:
+            metrics.inc("http_requests", method="GET", route="/sparql", status="200")
+            metrics.observe("http_request_duration_seconds", time.perf_counter() - started, route="/sparql")
+        start_response("200 OK", list(headers.items()))
+        return [body]
+
+    def _load(self):
+        self._site = self.flask_app.extensions["htkg"]
+        return self._site
+
+    @staticmethod
+    def _single_query(raw: str) -> str | None:
+        """The query of a query string that holds exactly one ``query`` parameter and nothing else, else None."""
+        if not raw.startswith("query=") or "&" in raw or ";" in raw:
+            return None
+        try:
+            pairs = parse_qsl(raw.encode("latin-1").decode("utf-8"), keep_blank_values=True, encoding="utf-8",
+                              errors="strict")
+        except (UnicodeError, ValueError):
+            return None
+        if len(pairs) != 1 or pairs[0][0] != "query" or not pairs[0][1]:
+            return None
+        return pairs[0][1]
+
+    @staticmethod
+    def _headers(s, environ, fmt, key, accept) -> dict[str, str]:
+        """What the Flask path's ``Response`` + :func:`~htkg.web.http.cacheable` + the CORS hook set."""
+        etag_key = "|".join(str(k) for k in key[2:])
+        full_path = f"/sparql?{environ.get('QUERY_STRING', '')}"
+        seed = f"{s.version}|{full_path}|{accept or ''}|{etag_key}"
+        etag = hashlib.sha256(seed.encode()).hexdigest()[:24]
+        content_type = fmt.content_type
+        if fmt.media_type in _TEXT:
+            content_type = f"{fmt.media_type}; charset=utf-8"
+        headers = {"Content-Type": content_type, "ETag": f'"{etag}"'}
+        modified = _release_date(s.release.manifest.get("release_date"))
+        if modified:
+            headers["Last-Modified"] = _http_date(modified)
+        headers["Cache-Control"] = f"public, max-age={s.settings.cache_max_age}"
+        headers["Vary"] = "Accept"
+        headers["Access-Control-Allow-Origin"] = s.settings.cors_origin
+        headers["Access-Control-Expose-Headers"] = _EXPOSE
+        return headers
+
+    @staticmethod
+    def _wants_gzip(environ, size: int) -> bool:
+        if size < _GZIP_MIN:
+            return False
+        raw = environ.get("HTTP_ACCEPT_ENCODING")
+        if not raw:
+            return False
+        return parse_accept_header(raw).quality("gzip") > 0   # the parser of the Flask path's request
