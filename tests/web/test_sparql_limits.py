@@ -10,6 +10,7 @@ from urllib.parse import quote
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
+from htkg.formats import by_name
 from htkg.config import Settings
 from htkg.errors import QueryTimeout
 from htkg.web import create_app
@@ -155,3 +156,25 @@ def test_junk_parameters_never_500(junk_client, params, method):
 def test_junk_bodies_never_500(junk_client, body, ctype):
     resp = junk_client.post("/sparql", data=body, content_type=ctype)
     assert resp.status_code < 500 or resp.status_code == 503, resp.get_data(as_text=True)
+
+
+def test_a_query_process_uses_the_prefixes_of_each_request(release):
+    """The prefixes go to a query process only when they change ("as before" otherwise): a graph answer
+    always has the prefixes its own request gave, in any order of requests on the same process."""
+    from rdflib import Graph
+    ex = QueryExecutor(open_store(Settings(), release), release, timeout=30, max_concurrent=1, memory_mb=900)
+    construct = "CONSTRUCT { ?s ?p ?o } WHERE { ?s a ?o ; ?p ?o } LIMIT 3"
+    turtle = by_name("turtle")
+    first = {"pa": "http://www.w3.org/1999/02/22-rdf-syntax-ns#"}
+    second = {"pb": "http://www.w3.org/1999/02/22-rdf-syntax-ns#"}
+    try:
+        bodies = [ex.answer(construct, result_format=None, graph_format=turtle, prefixes=p).body
+                  for p in (first, first, second, first, None)]
+    finally:
+        ex.close()
+    declared = [[line for line in b.decode().splitlines() if line.startswith("@prefix")] for b in bodies]
+    assert declared[0] == declared[1] == declared[3] == ["@prefix pa: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> ."]
+    assert declared[2] == ["@prefix pb: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> ."]
+    assert declared[4] == []
+    graphs = [Graph().parse(data=b, format="turtle") for b in bodies]
+    assert all(len(g) == len(graphs[0]) > 0 for g in graphs)
