@@ -68,6 +68,8 @@ _MAY_HAVE_DATASET = re.compile(r"\\|from", re.I)
 def _fast_path_ok(text: str) -> bool:
     if _NEEDS_PARSE.search(text):
         return False
+    if text.count("(") + text.count("{") + text.count("[") <= _MAX_FAST_DEPTH:
+        return True   # cannot nest deeper than it has brackets (counted in C, not char by char)
     depth = deepest = 0
     for ch in text:
         if ch in "({[":
