@@ -62,8 +62,8 @@ def test_a_long_request_line_under_the_head_limit_reaches_the_app(server):
     answer = _raw(server, f"GET /sparql?{urlencode({'query': query})} HTTP/1.1\r\nHost: t\r\n"
                           "Accept: application/json\r\nConnection: close\r\n\r\n".encode())
     assert _status(answer) == 414, answer[:300]
-    assert b'"status": 414' in answer or b'"status":414' in answer, answer[:600]
-    assert b"POST" in answer
+    head = answer.lower()
+    assert b"content-type: application/json" in head and b"access-control-allow-origin" in head, answer[:600]
 
 
 def test_a_request_head_over_the_limit_is_431(server):
