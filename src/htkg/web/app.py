@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None, *, store=None) -> Flask:
     errors.install(app)
     http.install(app)
     metrics_area.install(app, metrics)
+    app.wsgi_app = http.large_file_chunks(app.wsgi_app)
     app.wsgi_app = LeanQueryPath(app.wsgi_app, app)   # GET /sparql?query=… without Flask's dispatch
     app.wsgi_app = app.extensions["htkg_response_cache"] = http.ResponseCache(app.wsgi_app, metrics)
     if settings.trust_proxy:

@@ -22,11 +22,12 @@ from .errors import error_response
 from .site import site
 
 __all__ = ["install", "choose_format", "cacheable", "Streamed", "not_modified", "not_acceptable", "behind_proxy",
-           "ResponseCache", "compressible", "drain_body", "page_param", "page_out_of_range", "PAGE_PARAM"]
+           "ResponseCache", "compressible", "drain_body", "large_file_chunks", "page_param", "page_out_of_range", "PAGE_PARAM"]
 
 _GZIP_MIN = 500
 _DRAIN_FACTOR = 16     # a refused body up to this many times max_body_bytes is read before the answer goes
 _DRAIN_CHUNK = 64 * 1024
+_FILE_CHUNK = 1 << 20  # a file (a dump, an asset) goes to the server in pieces of this size
 _GZIP_SUFFIX = "-gz"   # a gzipped body is another representation: its ETag differs
 
 
@@ -64,6 +65,24 @@ def install(app: Flask) -> None:
         if etag:
             resp.set_etag(etag + _GZIP_SUFFIX, weak=weak)
         return resp
+
+
+def large_file_chunks(wsgi_app):
+    """Give the app a ``wsgi.file_wrapper`` that reads files in 1 MiB pieces, when the server offers none.
+
+    Without one, werkzeug's ``send_file`` hands the server 8 KiB at a time; granian takes each piece from
+    Python under the GIL, so a 1.2 MB dump download was 150 round trips (751 downloads/s against 930 with
+    gunicorn, whose own file wrapper uses ``sendfile``). A server's own wrapper is kept.
+    """
+    def app(environ, start_response):
+        environ.setdefault("wsgi.file_wrapper", _file_in_large_pieces)
+        return wsgi_app(environ, start_response)
+    return app
+
+
+def _file_in_large_pieces(file, buffer_size: int = 8192):
+    from werkzeug.wsgi import FileWrapper
+    return FileWrapper(file, max(buffer_size, _FILE_CHUNK))
 
 
 def drain_body(environ: dict, cap: int) -> bool:
