@@ -28,7 +28,11 @@ class Site:
 
     @property
     def prefixes(self) -> dict[str, str]:
-        return prefixes_for(self.release.base_iri)
+        """The release's prefix map (worked out once; each caller gets its own copy)."""
+        found = self.extras.get("prefixes")
+        if found is None:
+            found = self.extras["prefixes"] = prefixes_for(self.release.base_iri)
+        return dict(found)
 
     @property
     def version(self) -> str:
