@@ -37,24 +37,13 @@ import run as bench  # noqa: E402  (the same queries as the throughput runs)
 def _descendants_cpu() -> float:
     """Seconds of CPU used so far by this process's descendants (the query processes), alive ones included."""
     total = 0
-    hz = os.sysconf("SC_CLK_TCK")
-
-    def walk(pid: int):
-        for task in os.listdir(f"/proc/{pid}/task"):
-            try:
-                kids = open(f"/proc/{pid}/task/{task}/children").read().split()
-            except FileNotFoundError:
-                continue
-            for kid in kids:
-                yield int(kid)
-                yield from walk(int(kid))
-    for pid in walk(os.getpid()):
+    for pid in bench.descendants(os.getpid())[1:]:
         try:
             fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
         except FileNotFoundError:
             continue
         total += int(fields[11]) + int(fields[12])
-    return total / hz
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def _timed(fn, n: int) -> tuple[float, float]:

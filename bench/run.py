@@ -384,20 +384,35 @@ def _server_header(port: int) -> str:
         c.close()
 
 
+def descendants(pid: int, limit: int = 1000) -> list[int]:
+    """``pid`` and every process below it, through the children of each of its threads (query processes
+    are started from request threads, which a walk of the main thread's children alone misses)."""
+    out, todo = [], [pid]
+    while todo and len(out) < limit:   # bounded walk
+        p = todo.pop()
+        out.append(p)
+        try:
+            tasks = os.listdir(f"/proc/{p}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    todo.extend(int(c) for c in f.read().split())
+            except OSError:
+                pass
+    return out
+
+
 def _tree_rss(pid: int) -> dict:
     """RSS in MiB of a process and all its descendants (server main process, workers, query processes)."""
-    out, todo = {}, [str(pid)]
-    for _ in range(1000):  # bounded walk
-        if not todo:
-            break
-        p = todo.pop()
+    out = {}
+    for p in descendants(pid):
         try:
             with open(f"/proc/{p}/status") as f:
                 for line in f:
                     if line.startswith("VmRSS:"):
-                        out[p] = round(int(line.split()[1]) / 1024)
-            with open(f"/proc/{p}/task/{p}/children") as f:
-                todo.extend(f.read().split())
+                        out[str(p)] = round(int(line.split()[1]) / 1024)
         except OSError:
             pass
     return out

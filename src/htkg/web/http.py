@@ -14,6 +14,7 @@ import datetime as dt
 from collections import OrderedDict
 
 from flask import Flask, Response, g, request
+from werkzeug.http import parse_accept_header
 
 from ..dataset.queries import PAGE_PARAM
 from ..errors import QueryParameterError
@@ -22,13 +23,16 @@ from .errors import error_response
 from .site import site
 
 __all__ = ["install", "choose_format", "cacheable", "Streamed", "not_modified", "not_acceptable", "behind_proxy",
-           "ResponseCache", "compressible", "drain_body", "large_file_chunks", "page_param", "page_out_of_range", "PAGE_PARAM"]
+           "ResponseCache", "compressible", "drain_body", "large_file_chunks", "release_etag", "cache_control", "last_modified_header",
+           "gzipped", "accepts_gzip", "EXPOSED_HEADERS", "GZIP_MIN", "GZIP_SUFFIX", "page_param", "page_out_of_range", "PAGE_PARAM"]
 
-_GZIP_MIN = 500
+GZIP_MIN = 500        # smaller answers are sent as they are
 _DRAIN_FACTOR = 16     # a refused body up to this many times max_body_bytes is read before the answer goes
 _DRAIN_CHUNK = 64 * 1024
 _FILE_CHUNK = 1 << 20  # a file (a dump, an asset) goes to the server in pieces of this size
-_GZIP_SUFFIX = "-gz"   # a gzipped body is another representation: its ETag differs
+GZIP_SUFFIX = "-gz"   # a gzipped body is another representation: its ETag differs
+# what a browser's script may read of an answer from another origin (CORS)
+EXPOSED_HEADERS = "ETag, Last-Modified, Content-Length, Content-Type, Link, Vary, HTKG-Row-Cap"
 
 
 def install(app: Flask) -> None:
@@ -36,7 +40,7 @@ def install(app: Flask) -> None:
     def _cors(resp: Response) -> Response:
         s = site()
         resp.headers["Access-Control-Allow-Origin"] = s.settings.cors_origin
-        resp.headers["Access-Control-Expose-Headers"] = "ETag, Last-Modified, Content-Length, Content-Type, Link, Vary, HTKG-Row-Cap"
+        resp.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
         if request.method == "OPTIONS":
             resp.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"
             resp.headers["Access-Control-Allow-Headers"] = request.headers.get(
@@ -58,12 +62,12 @@ def install(app: Flask) -> None:
             resp.response = _GzipStream(resp.response)
             resp.headers.pop("Content-Length", None)
         else:
-            resp.set_data(gzip.compress(resp.get_data(), compresslevel=6, mtime=0))
+            resp.set_data(gzipped(resp.get_data()))
         resp.headers["Content-Encoding"] = "gzip"
         resp.vary.add("Accept-Encoding")
         etag, weak = resp.get_etag()
         if etag:
-            resp.set_etag(etag + _GZIP_SUFFIX, weak=weak)
+            resp.set_etag(etag + GZIP_SUFFIX, weak=weak)
         return resp
 
 
@@ -122,9 +126,19 @@ def _wants_gzip(resp: Response) -> bool:
         return False
     if "Content-Encoding" in resp.headers or not compressible(resp.mimetype):
         return False
-    if request.accept_encodings.quality("gzip") <= 0:  # absent, or "gzip;q=0"
+    if not accepts_gzip(request.headers.get("Accept-Encoding")):
         return False
-    return resp.is_streamed or (resp.content_length or len(resp.get_data())) >= _GZIP_MIN
+    return resp.is_streamed or (resp.content_length or len(resp.get_data())) >= GZIP_MIN
+
+
+def accepts_gzip(accept_encoding: str | None) -> bool:
+    """Whether an ``Accept-Encoding`` header allows gzip (absent, or ``gzip;q=0``: no)."""
+    return bool(accept_encoding) and parse_accept_header(accept_encoding).quality("gzip") > 0
+
+
+def gzipped(body: bytes) -> bytes:
+    """A whole body gzipped, byte for byte the same each time (no timestamp): its ETag can name it."""
+    return gzip.compress(body, compresslevel=6, mtime=0)
 
 
 class _GzipStream:
@@ -311,8 +325,14 @@ def choose_format(offered, *, param: str = "format", extension: str | None = Non
     return negotiate(request.headers.get("Accept"), tuple(offered))
 
 
-def _last_modified() -> dt.datetime | None:
-    return _release_date(site().release.manifest.get("release_date"))
+def last_modified_header(s) -> str | None:
+    """The ``Last-Modified`` of an answer bound to the release of site ``s`` (its release date), or None."""
+    modified = _last_modified(s)
+    return _http_date(modified) if modified else None
+
+
+def _last_modified(s=None) -> dt.datetime | None:
+    return _release_date((s or site()).release.manifest.get("release_date"))
 
 
 @functools.lru_cache(maxsize=8)
@@ -339,12 +359,25 @@ def _validators(vary_accept: bool, key: str) -> tuple[str, dt.datetime | None]:
     found = memo.get((vary_accept, key))
     if found is not None:
         return found
-    s = site()
-    seed = f"{s.version}|{request.full_path}|{request.headers.get('Accept', '') if vary_accept else ''}|{key}"
-    if request.method == "POST":
-        seed += "|" + hashlib.sha256(request.get_data()).hexdigest()
-    found = memo[(vary_accept, key)] = hashlib.sha256(seed.encode()).hexdigest()[:24], _last_modified()
+    body = hashlib.sha256(request.get_data()).hexdigest() if request.method == "POST" else None
+    etag = release_etag(site().version, request.full_path,
+                        request.headers.get("Accept", "") if vary_accept else "", key, body)
+    found = memo[(vary_accept, key)] = etag, _last_modified()
     return found
+
+
+def release_etag(version: str, full_path: str, accept: str, key: str, body_digest: str | None = None) -> str:
+    """The ETag of an answer bound to the release: from its version, the path with its query string, the
+    ``Accept`` header it varies by (or ""), what else it depends on (``key``) and a POST body's digest."""
+    seed = f"{version}|{full_path}|{accept}|{key}"
+    if body_digest is not None:
+        seed += "|" + body_digest
+    return hashlib.sha256(seed.encode()).hexdigest()[:24]
+
+
+def cache_control(settings) -> str:
+    """The ``Cache-Control`` of an answer bound to the release."""
+    return f"public, max-age={settings.cache_max_age}"
 
 
 def cacheable(resp: Response, *, vary_accept: bool = True, key: str = "") -> Response:
@@ -354,7 +387,7 @@ def cacheable(resp: Response, *, vary_accept: bool = True, key: str = "") -> Res
     resp.set_etag(etag)
     if modified:
         resp.headers["Last-Modified"] = _http_date(modified)
-    resp.headers["Cache-Control"] = f"public, max-age={s.settings.cache_max_age}"
+    resp.headers["Cache-Control"] = cache_control(s.settings)
     if vary_accept:
         resp.vary.add("Accept")
     if resp.status_code == 200 and _not_modified(etag, modified):
@@ -377,7 +410,7 @@ def not_modified(*, vary_accept: bool = True, key: str = "") -> Response | None:
 
 def _not_modified(etag: str, modified: dt.datetime | None) -> bool:
     if request.if_none_match:
-        return (request.if_none_match.contains_weak(etag) or request.if_none_match.contains_weak(etag + _GZIP_SUFFIX)
+        return (request.if_none_match.contains_weak(etag) or request.if_none_match.contains_weak(etag + GZIP_SUFFIX)
                 or "*" in request.if_none_match)
     ims = request.headers.get("If-Modified-Since")
     if ims and modified:

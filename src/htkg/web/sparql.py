@@ -24,7 +24,8 @@ from .http import Streamed, cacheable, not_acceptable, not_modified
 from ..store.policy import check_graphs, refuse_update
 from .site import site
 
-__all__ = ["bp", "ResultCache", "evaluate", "evaluate_in", "first_rows", "ROW_CAP_PARAM", "ROW_CAP_HEADER", "HANDED_OVER"]
+__all__ = ["bp", "ResultCache", "evaluate", "evaluate_in", "first_rows", "ROW_CAP_PARAM", "ROW_CAP_HEADER", "HANDED_OVER",
+           "result_content_type", "etag_key"]
 
 bp = Blueprint("sparql", __name__)
 bp.record_once(lambda state: state.app.extensions.setdefault("htkg_sparql_cache", ResultCache()))
@@ -160,8 +161,8 @@ def _answer(query: str, params: dict[str, list[str]]) -> Response:
     key = (s.version, query, tuple(default) if default is not None else None,
            tuple(named) if named is not None else None,
            result_fmt.name if result_fmt else None, graph_fmt.name if graph_fmt else None, cap)
-    etag_key = "|".join(str(k) for k in key[2:])
-    unchanged = not_modified(key=etag_key)   # before any work: the release, hence the answer, is the same
+    tag_key = etag_key(key)
+    unchanged = not_modified(key=tag_key)   # before any work: the release, hence the answer, is the same
     if unchanged is not None:
         return unchanged
     handed = request.environ.pop(HANDED_OVER, None)   # the lean path's answer to this very request
@@ -190,16 +191,23 @@ def _answer(query: str, params: dict[str, list[str]]) -> Response:
         stream = None
         if not capped:
             cache.put(key, (form, fmt_name, body))
-    if stream is None:
-        resp = Response(body, content_type=fmt.content_type)
-    else:
-        resp = Response(Streamed(body, stream, cache.max_body, lambda whole: cache.put(key, (form, fmt_name, whole))),
-                        content_type=fmt.content_type)
-    if fmt.media_type in _TEXT:
-        resp.headers["Content-Type"] = f"{fmt.media_type}; charset=utf-8"
+    if stream is not None:
+        body = Streamed(body, stream, cache.max_body, lambda whole: cache.put(key, (form, fmt_name, whole)))
+    resp = Response(body, content_type=result_content_type(fmt))
     if capped:
         resp.headers[ROW_CAP_HEADER] = str(cap)
-    return cacheable(resp, key=etag_key)
+    return cacheable(resp, key=tag_key)
+
+
+def result_content_type(fmt: Format) -> str:
+    """The ``Content-Type`` of an answer in ``fmt`` (CSV and TSV say their charset)."""
+    return f"{fmt.media_type}; charset=utf-8" if fmt.media_type in _TEXT else fmt.content_type
+
+
+def etag_key(key: tuple) -> str:
+    """What a query's ETag depends on besides the URL and ``Accept``: the result-cache key's dataset,
+    formats and row cap (``key[2:]``; the release version and the query are in the URL's part)."""
+    return "|".join(str(k) for k in key[2:])
 
 
 def _row_cap(params, result_fmt: Format | None) -> int | None:

@@ -23,27 +23,20 @@ process), the time limit and the read-only policy are exactly those of the Flask
 from __future__ import annotations
 
 import functools
-import gzip
-import hashlib
 import time
 from urllib.parse import unquote_plus
-
-from werkzeug.http import parse_accept_header
 
 from ..errors import HtkgError
 from ..formats import RESULT_FORMATS, by_name, negotiate
 from .errors import MAX_URL_BYTES, request_target_bytes
-from .http import ROUTE_KEY, _http_date, _release_date
-from .sparql import GRAPH_RESULT_FORMATS, HANDED_OVER, evaluate_in
+from .http import (EXPOSED_HEADERS, GZIP_MIN, GZIP_SUFFIX, ROUTE_KEY, accepts_gzip, cache_control, gzipped,
+                   last_modified_header, release_etag)
+from .sparql import GRAPH_RESULT_FORMATS, HANDED_OVER, etag_key, evaluate_in, result_content_type
 
 __all__ = ["LeanQueryPath", "HANDED_OVER"]
 
-_GZIP_MIN = 500
-_GZIP_SUFFIX = "-gz"
 _NOT_LEAN = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_RANGE", "HTTP_IF_MATCH", "HTTP_IF_RANGE",
              "HTTP_IF_UNMODIFIED_SINCE")
-_TEXT = {"text/csv", "text/tab-separated-values"}
-_EXPOSE = "ETag, Last-Modified, Content-Length, Content-Type, Link, Vary, HTKG-Row-Cap"
 
 
 @functools.lru_cache(maxsize=256)
@@ -95,11 +88,11 @@ class LeanQueryPath:
             cache.put(key, (form, fmt_name, body))
         fmt = by_name(fmt_name)
         headers = self._headers(s, environ, fmt, key, accept)
-        if self._wants_gzip(environ, len(body)):
-            body = gzip.compress(body, compresslevel=6, mtime=0)
+        if len(body) >= GZIP_MIN and accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING")):
+            body = gzipped(body)
             headers["Content-Encoding"] = "gzip"
             headers["Vary"] = "Accept, Accept-Encoding"
-            headers["ETag"] = headers["ETag"][:-1] + _GZIP_SUFFIX + '"'
+            headers["ETag"] = headers["ETag"][:-1] + GZIP_SUFFIX + '"'
         headers["Content-Length"] = str(len(body))
         environ[ROUTE_KEY] = "/sparql"
         if metrics:
@@ -127,28 +120,13 @@ class LeanQueryPath:
     @staticmethod
     def _headers(s, environ, fmt, key, accept) -> dict[str, str]:
         """What the Flask path's ``Response`` + :func:`~htkg.web.http.cacheable` + the CORS hook set."""
-        etag_key = "|".join(str(k) for k in key[2:])
-        full_path = f"/sparql?{environ.get('QUERY_STRING', '')}"
-        seed = f"{s.version}|{full_path}|{accept or ''}|{etag_key}"
-        etag = hashlib.sha256(seed.encode()).hexdigest()[:24]
-        content_type = fmt.content_type
-        if fmt.media_type in _TEXT:
-            content_type = f"{fmt.media_type}; charset=utf-8"
-        headers = {"Content-Type": content_type, "ETag": f'"{etag}"'}
-        modified = _release_date(s.release.manifest.get("release_date"))
+        etag = release_etag(s.version, f"/sparql?{environ.get('QUERY_STRING', '')}", accept or "", etag_key(key))
+        headers = {"Content-Type": result_content_type(fmt), "ETag": f'"{etag}"'}
+        modified = last_modified_header(s)
         if modified:
-            headers["Last-Modified"] = _http_date(modified)
-        headers["Cache-Control"] = f"public, max-age={s.settings.cache_max_age}"
+            headers["Last-Modified"] = modified
+        headers["Cache-Control"] = cache_control(s.settings)
         headers["Vary"] = "Accept"
         headers["Access-Control-Allow-Origin"] = s.settings.cors_origin
-        headers["Access-Control-Expose-Headers"] = _EXPOSE
+        headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
         return headers
-
-    @staticmethod
-    def _wants_gzip(environ, size: int) -> bool:
-        if size < _GZIP_MIN:
-            return False
-        raw = environ.get("HTTP_ACCEPT_ENCODING")
-        if not raw:
-            return False
-        return parse_accept_header(raw).quality("gzip") > 0   # the parser of the Flask path's request
