@@ -22,6 +22,7 @@ import json
 import os
 import platform
 import random
+import secrets
 import shutil
 import socket
 import statistics
@@ -180,7 +181,11 @@ def load(port: int, paths: list[str], duration: float, concurrency: int, accept:
     """
     with tempfile.NamedTemporaryFile("w", suffix=".paths", delete=False) as f:
         f.write("\n".join(paths) + "\n")
-    env = dict(os.environ, WRK_PATHS=f.name, WRK_UNIQUE="1" if unique else "0", WRK_ACCEPT=accept)
+    # a salt of its own for every run: without it each round repeated the texts of the round before, which
+    # htkg's response cache (64 MB a worker: a whole 5 s round of small answers) still held, so "uncached"
+    # rounds after the first were partly answered from the cache (runs before 2026-12-07 12:00)
+    env = dict(os.environ, WRK_PATHS=f.name, WRK_UNIQUE="1" if unique else "0", WRK_ACCEPT=accept,
+               WRK_SALT=secrets.token_hex(4))
     try:
         out = subprocess.run(["wrk", "-t", str(min(2, concurrency)), "-c", str(concurrency),
                               "-d", f"{max(1, round(duration))}s", "--timeout", "60s", "-s", str(WRK_SCRIPT),

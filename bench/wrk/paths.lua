@@ -1,9 +1,12 @@
 -- wrk script for bench/run.py: cycles through the request paths in the file named by $WRK_PATHS
 -- (one per line); with $WRK_UNIQUE=1 every request's query text gets its own trailing comment
--- ("%0A%23<thread>-<n>"), so that no result cache can answer it. $WRK_ACCEPT sets the Accept header.
+-- ("%0A%23<salt>-<thread>-<n>"), so that no result cache can answer it; $WRK_SALT, new for every run of
+-- wrk, keeps a run from repeating the texts of the runs before it against the same server (whose
+-- caches hold them). $WRK_ACCEPT sets the Accept header.
 -- Each thread counts its answers that are not 2xx, by status; done() prints the summary as one JSON line.
 
 local paths, unique, accept = {}, os.getenv("WRK_UNIQUE") == "1", os.getenv("WRK_ACCEPT") or "*/*"
+local salt = os.getenv("WRK_SALT") or ""
 for line in io.lines(os.getenv("WRK_PATHS")) do
   if #line > 0 then paths[#paths + 1] = line end
 end
@@ -28,7 +31,7 @@ end
 function request()
   i = i + 1
   local path = paths[(i % #paths) + 1]
-  if unique then path = path .. "%0A%23" .. id .. "-" .. i end
+  if unique then path = path .. "%0A%23" .. salt .. "-" .. id .. "-" .. i end
   return wrk.format("GET", path, { ["Accept"] = accept })
 end
 
