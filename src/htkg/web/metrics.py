@@ -10,6 +10,7 @@ scrape. An app made in-process (tests, ``create_app()``) counts in memory in its
 
 from __future__ import annotations
 
+import os
 import time
 
 from flask import Blueprint, Flask, Response, current_app, g, request
@@ -29,6 +30,7 @@ COUNTERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "query_refusals": ("SPARQL requests refused (read-only policy, busy, limits), by reason.", ("reason",)),
     "query_crashes": ("Query processes that died on a query and were replaced.", ()),
     "query_spawns": ("Query processes started.", ()),
+    "query_in_worker": ("SPARQL queries of a bounded shape answered in the server worker (bounded_query_cap).", ()),
     "query_streams": ("SPARQL answers streamed in chunks (larger than one chunk).", ()),
     "query_stream_cancels": ("Streamed answers stopped early (the client went away).", ()),
     "query_cache_hits": ("SPARQL results answered from the result cache.", ()),
@@ -42,6 +44,22 @@ HISTOGRAMS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
+_PID = os.getpid()
+
+
+def _forked() -> None:
+    global _PID
+    _PID = os.getpid()
+
+
+os.register_at_fork(after_in_child=_forked)
+
+
+def _pid() -> int:
+    """This process's id, kept up to date across forks (prometheus_client names its files by it)."""
+    return _PID
+
+
 class Metrics:
     """The counters and histograms of one app; ``render()`` gives every worker's sum.
 
@@ -50,10 +68,12 @@ class Metrics:
 
     def __init__(self, directory=None):
         self.directory = str(directory) if directory else None
-        if self.directory and not getattr(values.ValueClass, "_multiprocess", False):
-            # what prometheus_client picks at import when PROMETHEUS_MULTIPROC_DIR is set; it was
-            # imported before serve() set it (its files go into that directory)
-            values.ValueClass = values.MultiProcessValue()
+        if self.directory and not getattr(values.ValueClass, "_htkg", False):
+            # what prometheus_client picks at import when PROMETHEUS_MULTIPROC_DIR is set (it may have been
+            # imported before serve() set it; its files go into that directory), but told the process id
+            # by _pid: its own os.getpid() is a system call on every count, 4% of a worker's time
+            values.ValueClass = values.MultiProcessValue(process_identifier=_pid)
+            values.ValueClass._htkg = True
         self.registry = CollectorRegistry(auto_describe=True)
         self._counters = {name: Counter(name, text, labels, namespace="htkg", registry=self.registry)
                           for name, (text, labels) in COUNTERS.items()}

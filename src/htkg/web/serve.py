@@ -6,10 +6,16 @@ of answers happen in Rust. What the server itself limits: the request head (requ
 together, ``max_request_head_bytes``: 431 above it) and at most 100 headers (431). The body size
 (``max_body_bytes``: 413) and the query length are the app's. ``SIGTERM`` / ``SIGINT`` stop accepting,
 let the answers under way finish for up to 10 s, then stop the workers.
+
+What the app builds at start lives as long as the worker, so each worker moves it out of the garbage
+collector's sight once built (``gc.freeze()``): a full collection over it took 16–25 ms (measured with
+``gc.callbacks`` on the 100k release), a stop of every request of that worker, about once every 20,000
+requests.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import tempfile
@@ -51,4 +57,7 @@ def serve(settings: Settings) -> None:
 def _load(settings: Settings, _target: str):
     """Each worker's app, built from the server's settings."""
     from .app import create_app
-    return create_app(settings)
+    app = create_app(settings)
+    gc.collect()
+    gc.freeze()   # the app's objects (release, caches' holders, prefix maps …): out of later collections
+    return app
