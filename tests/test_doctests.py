@@ -6,7 +6,7 @@ import importlib
 import pytest
 
 MODULES = ["htkg.config", "htkg.formats", "htkg.iris", "htkg.dataset.queries", "htkg.publish.queries_rdf",
-           "htkg.store.bind", "htkg.store.remote"]
+           "htkg.store.bind", "htkg.store.remote", "htkg.store.bounded"]
 
 
 @pytest.mark.parametrize("name", MODULES)

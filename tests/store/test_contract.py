@@ -17,7 +17,9 @@ from htkg.store.remote import AnswerTruncated, RemoteStore
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
-BACKENDS = ["embedded", "on-disk", "isolated", "oxigraph", "virtuoso"]
+# isolated: query processes, with bounded queries answered in process (htkg.store.bounded); isolated-only:
+# every query in a query process
+BACKENDS = ["embedded", "on-disk", "isolated", "isolated-only", "oxigraph", "virtuoso"]
 REMOTE = ("oxigraph", "virtuoso")
 
 
@@ -41,8 +43,9 @@ def store(request, stores, release, tmp_path_factory) -> Store:
             path = tmp_path_factory.mktemp("on-disk") / "store"
             load_on_disk(release.nquads_path, path)
             stores[name] = open_store(Settings(store_path=str(path)), release)
-        elif name == "isolated":
-            stores[name] = open_store(Settings(query_timeout=20), release, isolate=True)
+        elif name in ("isolated", "isolated-only"):
+            cap = 0 if name == "isolated-only" else Settings().bounded_query_cap
+            stores[name] = open_store(Settings(query_timeout=20, bounded_query_cap=cap), release, isolate=True)
         else:
             server = request.getfixturevalue(f"{name}_server")
             stores[name] = open_store(Settings(store_url=server.query_url, query_timeout=20), release)

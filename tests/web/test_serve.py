@@ -137,3 +137,52 @@ def test_a_refused_body_is_read_before_the_413_so_the_client_gets_the_answer(ser
             answer += chunk
     assert _status(answer) == 413, answer[:300]
     assert b"1000000 bytes" in answer
+
+
+def _counter(server, name: str) -> float:
+    with urllib.request.urlopen(server.url + "/-/metrics", timeout=30) as r:
+        text = r.read().decode()
+    return sum(float(line.split()[-1]) for line in text.splitlines() if line.startswith(name + " "))
+
+
+def test_bounded_lookups_are_answered_in_the_worker_and_joins_in_a_query_process(server):
+    org = "https://w3id.org/htkg/id/org/"
+    lookup = f"SELECT ?p ?o WHERE {{ <{org}ojp> ?p ?o }} # {time.monotonic_ns()}"
+    join = f"SELECT ?p ?q WHERE {{ <{org}ojp> ?p ?x . ?x ?q ?y }} # {time.monotonic_ns()}"
+    before = _counter(server, "htkg_query_in_worker_total")
+    answers = []
+    for text in (lookup, join):
+        with urllib.request.urlopen(f"{server.url}/sparql?{urlencode({'query': text})}", timeout=60) as r:
+            answers.append(json.loads(r.read())["results"]["bindings"])
+    assert answers[0] and answers[1]
+    # both workers write their counts; the scrape adds them up (one lookup: one more, the join: none)
+    assert _counter(server, "htkg_query_in_worker_total") == before + 1
+
+
+def test_a_worker_keeps_the_apps_objects_out_of_garbage_collection(release_dir):
+    """A full collection over the app's objects stopped a worker for 16-25 ms; the worker freezes them."""
+    import gc
+    from htkg.config import Settings
+    from htkg.web.serve import _load
+    gc.unfreeze()
+    try:
+        app = _load(Settings(release_dir=str(release_dir)), "htkg.web.app:create_app")
+        assert app.extensions["htkg"] is not None
+        assert gc.get_freeze_count() > 10_000   # the app and everything it loaded
+    finally:
+        gc.unfreeze()
+
+
+def test_metrics_files_are_named_by_the_process_that_writes_them(tmp_path):
+    """prometheus_client names a worker's files by its process id, which htkg keeps (no getpid per count)."""
+    import subprocess
+    import sys
+    code = ("import os\nfrom htkg.web.metrics import Metrics\nm = Metrics(os.environ['D'])\n"
+            "m.inc('http_requests', method='GET', route='/', status='200')\n"
+            "pid = os.fork()\n"
+            "if pid == 0:\n    m.inc('http_requests', method='GET', route='/', status='200')\n    os._exit(0)\n"
+            "os.waitpid(pid, 0)\nprint(os.getpid(), pid)\n")
+    out = subprocess.run([sys.executable, "-c", code], env={**os.environ, "D": str(tmp_path),
+                         "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}, capture_output=True, text=True, check=True)
+    parent, child = out.stdout.split()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([f"counter_{parent}.db", f"counter_{child}.db"])

@@ -5,7 +5,9 @@ deeply nested groups, exhausted memory). So each server worker keeps a small poo
 processes (at most ``max_concurrent_queries``, started lazily from a fork server), each with the
 release's store opened once. A query is sent to an idle child; when the time limit passes the child
 is killed and a fresh one takes its place; a child that dies answers a clear error. The server
-worker itself never runs a query.
+worker itself runs only the queries that cannot run away (:mod:`htkg.store.bounded`: one triple pattern
+with a constant, or a one-predicate path from a constant, that a probe has found to match at most
+``bounded_cap`` quads): their work is bounded before they start, so there is nothing to stop.
 
 Results stream: the child serializes as the engine produces solutions and sends the bytes in chunks
 of :data:`CHUNK_BYTES`. An answer that fits in the first chunk comes back whole (``Answer.body``);
@@ -25,6 +27,7 @@ bytes of the negotiated format straight from the child, after the read-only poli
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import multiprocessing
 import os
@@ -36,9 +39,10 @@ from typing import Iterable, Mapping
 
 import pyoxigraph as ox
 
-from ..errors import QueryError, QueryRefused, QuerySyntaxError, QueryTimeout, QueryTooBusy, StoreError
+from ..errors import HtkgError, QueryError, QueryRefused, QuerySyntaxError, QueryTimeout, QueryTooBusy, StoreError
 from ..formats import Format, by_name
 from .base import CHUNK_BYTES, Answer, QueryResult, Term, time_limit
+from .bounded import Probe, shape_of
 
 __all__ = ["QueryExecutor", "ProcessStream", "QueryCrashed"]
 
@@ -273,9 +277,10 @@ class QueryExecutor:
     """The embedded store behind killable child processes; a :class:`~htkg.store.base.Store`."""
 
     def __init__(self, store, release, *, store_path: str | None = None, timeout: float = 10.0,
-                 max_concurrent: int = 4, memory_mb: int = 2048, metrics=None):
+                 max_concurrent: int = 4, memory_mb: int = 2048, metrics=None, bounded_cap: int = 0):
         """``release``: a :class:`~htkg.dataset.release.ReleaseInfo` (its dump and counts per graph),
-        which every child opens (``store_path``: its on-disk store) as ``store`` was opened here."""
+        which every child opens (``store_path``: its on-disk store) as ``store`` was opened here.
+        ``bounded_cap``: see :meth:`_bounded` (0: every query goes to a child)."""
         from .factory import release_graph_counts
         self.store = store            # the in-process store: graphs(), len() and what other areas read
         self.source = (str(release.nquads_path), store_path, release_graph_counts(release))
@@ -290,6 +295,8 @@ class QueryExecutor:
                                           "htkg.store.factory"])
         self._slots = threading.BoundedSemaphore(max_concurrent)
         self._key = (self.source[0], store_path, memory_mb)
+        self._probe = Probe(store.store, bounded_cap) if bounded_cap > 0 else None
+        self._graph_set: set[str] | None = None
 
     # -- the Store protocol --------------------------------------------------------------------
 
@@ -349,6 +356,11 @@ class QueryExecutor:
                     check: bool = True, prefixes: Mapping[str, str] | None = None,
                     page: tuple[int, int] | None = None, base_iri: str | None = None) -> Answer:
         limit = self.limit(timeout)
+        if (self._probe is not None and page is None and not bindings and default_graphs is None
+                and named_graphs is None):
+            shape = shape_of(sparql)
+            if shape is not None and self._probe.within(shape):
+                return self._bounded(sparql, result_format, graph_format, check, prefixes, base_iri)
         if not self._slots.acquire(timeout=1.0):
             self._count("refusals", reason="busy")
             raise QueryTooBusy(self.max_concurrent)
@@ -366,6 +378,27 @@ class QueryExecutor:
         finally:
             if answer is None or answer.stream is None:
                 self._slots.release()
+
+    def _bounded(self, sparql: str, result_format: Format | None, graph_format: Format | None, check: bool,
+                 prefixes: Mapping[str, str] | None, base_iri: str | None) -> Answer:
+        """A query of a bounded shape, within the cap: evaluated here, as a child would (same policy,
+        same evaluation, same serializer), without the trip to a child."""
+        from .oxigraph import evaluate, serialize_result
+        if check and self._graph_set is None:
+            self._graph_set = set(self.store.graphs())
+        try:
+            form, result, _ = evaluate(self.store.store, sparql, check_graphs=self._graph_set if check else None,
+                                       base_iri=base_iri)
+            fmt = graph_format if form == "graph" else result_format
+            out = io.BytesIO()
+            if fmt is not None:
+                serialize_result(result, fmt, out, prefixes or {})
+        except HtkgError:
+            raise
+        except Exception as exc:   # as a child reports it (_report)
+            raise StoreError(f"the query failed in the store: {type(exc).__name__}: {exc}") from None
+        self._count("in_worker")
+        return Answer(form, fmt, out.getvalue())
 
     def _run(self, limit: float, request: dict) -> Answer:
         child = self._take()

@@ -50,7 +50,7 @@ def open_store(settings: Settings, release=None, *, isolate: bool = False, metri
     from .executor import QueryExecutor
     return QueryExecutor(store, release, store_path=settings.store_path, timeout=settings.query_timeout,
                          max_concurrent=settings.max_concurrent_queries, memory_mb=settings.query_memory_mb,
-                         metrics=metrics)
+                         metrics=metrics, bounded_cap=settings.bounded_query_cap)
 
 
 def release_graph_counts(release) -> dict[str, int]:
