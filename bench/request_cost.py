@@ -2,12 +2,15 @@
 
     .venv/bin/python bench/request_cost.py DIR                     # DIR/release and DIR/store, as kept by run.py --keep
     .venv/bin/python bench/request_cost.py DIR --kind "property path" --requests 3000 --cprofile 25
+    .venv/bin/python bench/request_cost.py DIR --bounded-query-cap 0   # lookups through query processes too
 
 Three layers, each timed on the same queries (every text unique, so no cache answers), one request at a time:
 
 1. **engine**: pyoxigraph alone in this process — the query evaluated and serialized as SPARQL JSON;
 2. **executor**: the store behind its query processes (``htkg.store.executor``): CPU of this process
-   (pickling, the pipe) and of the query processes (the engine plus their own Python);
+   (pickling, the pipe) and of the query processes (the engine plus their own Python); a lookup or a
+   one-predicate path within ``--bounded-query-cap`` is evaluated in this process instead
+   (``htkg.store.bounded``; ``--bounded-query-cap 0`` sends every query to a query process);
 3. **app**: the whole WSGI app as a server worker runs it (response cache, lean path or Flask, hooks),
    CPU of this process; ``--cprofile N`` prints its N most expensive functions.
 
@@ -62,6 +65,8 @@ def main(argv=None) -> None:
     ap.add_argument("--kind", default="lookup", help="lookup, 2-hop join, property path")
     ap.add_argument("--requests", type=int, default=3000)
     ap.add_argument("--cprofile", type=int, default=0, metavar="N", help="print the app's N costliest functions")
+    ap.add_argument("--bounded-query-cap", type=int, default=None, metavar="N",
+                    help="the setting bounded_query_cap (default: its default; 0: every query to a query process)")
     args = ap.parse_args(argv)
     os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="htkg-profile-metrics-"))
     import pyoxigraph as ox
@@ -85,7 +90,8 @@ def main(argv=None) -> None:
     print(f"  engine    pyoxigraph query + JSON serialization   {own:.3f} ms")
     del engine
 
-    settings = Settings(release_dir=str(release), store_path=str(store_path)).resolved()
+    cap = {} if args.bounded_query_cap is None else {"bounded_query_cap": args.bounded_query_cap}
+    settings = Settings(release_dir=str(release), store_path=str(store_path), **cap).resolved()
     executor = open_store(settings, open_release(release), isolate=True)
     json_fmt, turtle = by_name("json"), by_name("turtle")
     own, kids = _timed(lambda i: executor.answer(text(i), result_format=json_fmt, graph_format=turtle,
