@@ -39,7 +39,7 @@ from dataclasses import dataclass
 __all__ = ["Shape", "shape_of", "Probe"]
 
 _TOKEN = re.compile(r"""
-    (?P<skip>\s+|\#[^\n]*)
+    (?P<skip>[\ \t\r\n]+|\#[^\r\n]*)
   | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
   | (?P<var>[?$][A-Za-z_][A-Za-z0-9_]*)
   | (?P<pname>(?:[A-Za-z][A-Za-z0-9_-]*)?:(?:[A-Za-z0-9_:](?:[A-Za-z0-9_.:-]*[A-Za-z0-9_:-])?)?)
@@ -48,6 +48,9 @@ _TOKEN = re.compile(r"""
   | (?P<word>[A-Za-z]+)
   | (?P<punct>\^\^|[{}().*+^])
 """, re.VERBOSE)
+# SPARQL's white space is space, tab, CR and LF only, and a comment ends at CR *or* LF (SPARQL 1.1
+# Query §19.8): a comment read up to LF alone would hide from this reader what follows a CR, which the
+# engine reads as query text
 _ABSOLUTE = re.compile(r"<[A-Za-z][A-Za-z0-9+.-]*:")
 _MAX_CHARS = 4000
 _RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
