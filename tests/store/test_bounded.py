@@ -13,7 +13,7 @@ from htkg.config import Settings
 from htkg.errors import ConfigError, QueryRefused, QueryTimeout
 from htkg.formats import by_name
 from htkg.store import open_store
-from htkg.store.bounded import Probe, shape_of
+from htkg.store.bounded import Probe, bounded_pattern
 from htkg.store.executor import QueryExecutor
 
 ID = "https://w3id.org/htkg/id/"
@@ -43,7 +43,7 @@ class Counts:
 
 @pytest.mark.parametrize("text", list(BOUNDED.values()), ids=list(BOUNDED))
 def test_bounded_shapes_are_recognized(text):
-    assert shape_of(text) is not None
+    assert bounded_pattern(text) is not None
 
 
 @pytest.mark.parametrize("text", [
@@ -78,7 +78,7 @@ def test_bounded_shapes_are_recognized(text):
     f"SELECT * WHERE {{\u00a0<{ID}org/ojp> ?p ?o }}",                               # not SPARQL white space
 ])
 def test_other_shapes_are_not(text):
-    assert shape_of(text) is None
+    assert bounded_pattern(text) is None
 
 
 def test_the_probe_counts_the_matches_against_the_cap():
@@ -87,9 +87,9 @@ def test_the_probe_counts_the_matches_against_the_cap():
     a, p = ox.NamedNode("http://e/a"), ox.NamedNode("http://e/p")
     for i in range(5):
         store.add(ox.Quad(a, p, ox.Literal(str(i)), g))
-    lookup = shape_of("SELECT * WHERE { <http://e/a> ?p ?o }")
+    lookup = bounded_pattern("SELECT * WHERE { <http://e/a> ?p ?o }")
     assert Probe(store, 5).within(lookup) and not Probe(store, 4).within(lookup)
-    closure = shape_of("SELECT * WHERE { <http://e/a> <http://e/p>* ?o }")   # bounded by every triple of p
+    closure = bounded_pattern("SELECT * WHERE { <http://e/a> <http://e/p>* ?o }")   # bounded by every triple of p
     assert Probe(store, 5).within(closure) and not Probe(store, 3).within(closure)
 
 
@@ -251,7 +251,7 @@ def test_what_the_recognizer_accepts_is_one_pattern_to_a_real_parser():
     accepted = refused = 0
     for _ in range(4000):
         text = "".join(rng.choice(good if rng.random() < 0.85 else bad) + rng.choice(_WS) for good, bad in _SLOTS)
-        if shape_of(text) is None:
+        if bounded_pattern(text) is None:
             refused += 1
             continue
         accepted += 1

@@ -34,9 +34,10 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
 
-__all__ = ["Shape", "shape_of", "Probe"]
+__all__ = ["bounded_pattern", "Probe"]
+
+Pattern = tuple[str, str, str]   # SPARQL terms; variables as ?s, ?p, ?o
 
 _TOKEN = re.compile(r"""
     (?P<skip>[\ \t\r\n]+|\#[^\r\n]*)
@@ -54,17 +55,6 @@ _TOKEN = re.compile(r"""
 _ABSOLUTE = re.compile(r"<[A-Za-z][A-Za-z0-9+.-]*:")
 _MAX_CHARS = 4000
 _RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
-
-
-@dataclass(frozen=True)
-class Shape:
-    """A recognized query: its one pattern, with every constant written out in full.
-
-    ``probe`` is the pattern whose matches bound the work (SPARQL terms, variables as ``?s``/``?p``/``?o``).
-    """
-
-    probe: tuple[str, str, str]
-    path: bool
 
 
 def _tokens(text: str) -> list[tuple[str, str]] | None:
@@ -101,16 +91,17 @@ class _Reader:
         return None
 
 
-def shape_of(text: str) -> Shape | None:
-    """The :class:`Shape` of ``text`` if it is one of the bounded shapes above, else None.
+def bounded_pattern(text: str) -> Pattern | None:
+    """If ``text`` is one of the bounded shapes above, the pattern whose matches bound its work (for a
+    closure: every triple of its predicate); else None.
 
-    >>> shape_of("SELECT ?p ?o WHERE { <http://e/a> ?p ?o }").probe
+    >>> bounded_pattern("SELECT ?p ?o WHERE { <http://e/a> ?p ?o }")
     ('<http://e/a>', '?p', '?o')
-    >>> shape_of("PREFIX org: <http://www.w3.org/ns/org#> SELECT (COUNT(DISTINCT ?x) AS ?n) "
-    ...          "WHERE { ?x org:subOrganizationOf+ <http://e/d> }")
-    Shape(probe=('?s', '<http://www.w3.org/ns/org#subOrganizationOf>', '?o'), path=True)
-    >>> shape_of("SELECT * WHERE { ?s ?p ?o }") is None, shape_of("SELECT * { <http://e/a> ?p ?o . ?o ?q ?r }") is None
-    (True, True)
+    >>> bounded_pattern("PREFIX org: <http://www.w3.org/ns/org#> SELECT (COUNT(DISTINCT ?x) AS ?n) "
+    ...                 "WHERE { ?x org:subOrganizationOf+ <http://e/d> }")
+    ('?s', '<http://www.w3.org/ns/org#subOrganizationOf>', '?o')
+    >>> bounded_pattern("SELECT * WHERE { ?s ?p ?o }"), bounded_pattern("SELECT * { <http://e/a> ?p ?o . ?o ?q ?r }")
+    (None, None)
     """
     if len(text) > _MAX_CHARS or "\\" in text:
         return None
@@ -144,12 +135,12 @@ def shape_of(text: str) -> Shape | None:
     if path:
         if s_var and o_var:
             return None   # an unanchored closure: every start node
-        return Shape(("?s", predicate, "?o"), True)
+        return ("?s", predicate, "?o")
     o_probe = "?o" if o_var or obj.startswith('"') else obj   # a literal only narrows: bound by the rest
     probe = ("?s" if s_var else subject, "?p" if predicate.startswith("?") else predicate, o_probe)
     if probe == ("?s", "?p", "?o"):
         return None   # no constant to bound the scan
-    return Shape(probe, False)
+    return probe
 
 
 def _projection(r: _Reader) -> bool:
@@ -214,26 +205,26 @@ def _predicate(r: _Reader, prefixes: dict[str, str]) -> tuple[str | None, bool]:
 
 
 class Probe:
-    """Whether a :class:`Shape`'s pattern matches at most ``cap`` quads of a pyoxigraph store (cached)."""
+    """Whether a :func:`bounded_pattern` matches at most ``cap`` quads of a pyoxigraph store (cached)."""
 
     def __init__(self, store, cap: int, entries: int = 4096):
         self.store, self.cap, self.entries = store, cap, entries
         self._known: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
 
-    def within(self, shape: Shape) -> bool:
+    def within(self, pattern: Pattern) -> bool:
         with self._lock:
-            known = self._known.get(shape.probe)
+            known = self._known.get(pattern)
         if known is not None:
             return known
-        s, p, o = shape.probe
+        s, p, o = pattern
         query = f"ASK {{ {{ SELECT * WHERE {{ {s} {p} {o} }} OFFSET {self.cap} LIMIT 1 }} }}"
         try:
             over = bool(self.store.query(query, use_default_graph_as_union=True))
         except (SyntaxError, OSError, ValueError):
             over = True   # not ours to judge: the query process will say what is wrong
         with self._lock:
-            self._known[shape.probe] = not over
+            self._known[pattern] = not over
             while len(self._known) > self.entries:
                 self._known.popitem(last=False)
         return not over

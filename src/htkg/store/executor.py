@@ -39,10 +39,10 @@ from typing import Iterable, Mapping
 
 import pyoxigraph as ox
 
-from ..errors import HtkgError, QueryError, QueryRefused, QuerySyntaxError, QueryTimeout, QueryTooBusy, StoreError
+from ..errors import QueryError, QueryRefused, QuerySyntaxError, QueryTimeout, QueryTooBusy, StoreError
 from ..formats import Format, by_name
 from .base import CHUNK_BYTES, Answer, QueryResult, Term, time_limit
-from .bounded import Probe, shape_of
+from .bounded import Probe, bounded_pattern
 
 __all__ = ["QueryExecutor", "ProcessStream", "QueryCrashed"]
 
@@ -172,28 +172,40 @@ def _serve(conn, source: tuple, memory_mb: int) -> None:
 
 def _report(conn, exc: Exception) -> None:
     """An error as a message: the parent raises it (or, mid-stream, cuts the answer)."""
+    conn.send(_reply_for(exc))
+
+
+def _reply_for(exc: Exception) -> tuple:
+    """The message for an error (:func:`_error` makes the exception again on the other side)."""
     if isinstance(exc, QuerySyntaxError):
-        conn.send(("syntax", exc.detail, exc.position.line, exc.position.column, exc.snippet))
-    elif isinstance(exc, QueryRefused):
-        conn.send(("refused", exc.message, exc.hint, exc.status))
-    elif isinstance(exc, MemoryError):
-        conn.send(("store", "the query needed more memory than this server allows"))
-    else:
-        conn.send(("store", f"{type(exc).__name__}: {exc}"))
+        return ("syntax", exc.detail, exc.position.line, exc.position.column, exc.snippet)
+    if isinstance(exc, QueryRefused):
+        return ("refused", exc.message, exc.hint, exc.status)
+    if isinstance(exc, MemoryError):
+        return ("store", "the query needed more memory than this server allows")
+    return ("store", f"{type(exc).__name__}: {exc}")
 
 
-def _answer(conn, store, graphs, *, text, bindings, default_graphs, named_graphs, result_format,
-            graph_format, check, prefixes, page, base_iri) -> None:
+def _answer(conn, store, graphs, **request) -> None:
     """Evaluate, then serialize into the pipe as the engine produces (``page``: only rows offset…offset+limit)."""
+    _evaluate_into(store, graphs, lambda form, fmt_name, more: _PipeWriter(conn, form, fmt_name, more),
+                   **request).finish()
+
+
+def _evaluate_into(store, graphs, open_writer, *, text, result_format, graph_format, check, prefixes,
+                   bindings=None, default_graphs=None, named_graphs=None, page=None, base_iri=None):
+    """The one evaluation of a query, in a child or (a bounded query) in the server worker: the read-only
+    policy when ``check`` (against ``graphs``), pyoxigraph's evaluation, then the answer serialized into the
+    writer ``open_writer(form, format name or None, more)`` gives, which is returned."""
     from .oxigraph import evaluate, serialize_result
     form, result, more = evaluate(store.store, text, bindings=bindings, default_graphs=default_graphs,
                                   named_graphs=named_graphs, check_graphs=graphs if check else None,
                                   page=page, base_iri=base_iri)
     fmt_name = graph_format if form == "graph" else result_format
-    writer = _PipeWriter(conn, form, fmt_name, more)
+    writer = open_writer(form, fmt_name, more)
     if fmt_name is not None:
         serialize_result(result, by_name(fmt_name), writer, prefixes)
-    writer.finish()
+    return writer
 
 
 # --------------------------------------------------------------------------------------------------
@@ -355,12 +367,12 @@ class QueryExecutor:
                     named_graphs: Iterable[str] | None = None, timeout: float | None = None,
                     check: bool = True, prefixes: Mapping[str, str] | None = None,
                     page: tuple[int, int] | None = None, base_iri: str | None = None) -> Answer:
-        limit = self.limit(timeout)
         if (self._probe is not None and page is None and not bindings and default_graphs is None
                 and named_graphs is None):
-            shape = shape_of(sparql)
-            if shape is not None and self._probe.within(shape):
+            pattern = bounded_pattern(sparql)
+            if pattern is not None and self._probe.within(pattern):
                 return self._bounded(sparql, result_format, graph_format, check, prefixes, base_iri)
+        limit = self.limit(timeout)
         if not self._slots.acquire(timeout=1.0):
             self._count("refusals", reason="busy")
             raise QueryTooBusy(self.max_concurrent)
@@ -381,24 +393,24 @@ class QueryExecutor:
 
     def _bounded(self, sparql: str, result_format: Format | None, graph_format: Format | None, check: bool,
                  prefixes: Mapping[str, str] | None, base_iri: str | None) -> Answer:
-        """A query of a bounded shape, within the cap: evaluated here, as a child would (same policy,
-        same evaluation, same serializer), without the trip to a child."""
-        from .oxigraph import evaluate, serialize_result
+        """A query of a bounded shape, within the cap: evaluated here by the children's own
+        :func:`_evaluate_into`, its errors those a child reports, without the trip to a child."""
         if check and self._graph_set is None:
             self._graph_set = set(self.store.graphs())
+        form_and_format = []
+
+        def open_writer(form, fmt_name, _more):
+            form_and_format[:] = [form, by_name(fmt_name) if fmt_name else None]
+            return io.BytesIO()
         try:
-            form, result, _ = evaluate(self.store.store, sparql, check_graphs=self._graph_set if check else None,
-                                       base_iri=base_iri)
-            fmt = graph_format if form == "graph" else result_format
-            out = io.BytesIO()
-            if fmt is not None:
-                serialize_result(result, fmt, out, prefixes or {})
-        except HtkgError:
-            raise
-        except Exception as exc:   # as a child reports it (_report)
-            raise StoreError(f"the query failed in the store: {type(exc).__name__}: {exc}") from None
+            out = _evaluate_into(self.store, self._graph_set, open_writer, text=sparql, check=check,
+                                 result_format=result_format.name if result_format else None,
+                                 graph_format=graph_format.name if graph_format else None,
+                                 prefixes=prefixes or {}, base_iri=base_iri)
+        except Exception as exc:   # as a child would report it
+            raise _error(_reply_for(exc)) from None
         self._count("in_worker")
-        return Answer(form, fmt, out.getvalue())
+        return Answer(*form_and_format, out.getvalue())
 
     def _run(self, limit: float, request: dict) -> Answer:
         child = self._take()

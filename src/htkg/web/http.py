@@ -262,16 +262,20 @@ class ResponseCache:
                 and headers.get("cache-control", "").startswith("public") and "set-cookie" not in headers)
 
     def _put(self, key, entry) -> None:
-        size = len(entry[2]) + 512
         with self._lock:
             old = self._data.pop(key, None)
             if old is not None:
-                self._size -= len(old[2]) + 512
+                self._size -= self._cost(old)
             self._data[key] = entry
-            self._size += size
+            self._size += self._cost(entry)
             while self._size > self.max_total and self._data:
                 _, gone = self._data.popitem(last=False)
-                self._size -= len(gone[2]) + 512
+                self._size -= self._cost(gone)
+
+    @staticmethod
+    def _cost(entry) -> int:
+        """The bytes an entry is counted as: its body and a rough 512 for its status, headers and key."""
+        return len(entry[2]) + 512
 
     def _count(self, route: str | None, started: float) -> None:
         if self.metrics is None:
