@@ -4,7 +4,6 @@ they run, within the cap, with the answers, errors and policy of a query process
 from __future__ import annotations
 
 import re
-import time
 
 import pyoxigraph as ox
 import pytest
@@ -152,10 +151,8 @@ def test_over_the_cap_a_query_process_answers(lanes, direct):
 
 def test_runaway_queries_still_go_to_a_query_process_and_are_stopped(lanes):
     lane, counts = lanes(10_000, timeout=1.5)
-    t0 = time.monotonic()
     with pytest.raises(QueryTimeout):
         lane.answer(RUNAWAY, result_format=by_name("json"), graph_format=None, check=True)
-    assert time.monotonic() - t0 < 10
     assert counts.seen.get("query_timeouts") == 1 and "query_in_worker" not in counts.seen
 
 
