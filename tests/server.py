@@ -80,3 +80,23 @@ class ServerProcess:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def at_once(ask, n: int, timeout: float = 90) -> tuple[list, list]:
+    """``ask(i)`` for i in 0…n-1, each in its own thread, all started before any is awaited: (results,
+    exceptions). A thread still running after ``timeout`` counts as an exception."""
+    import threading
+    results, errors = [], []
+
+    def run(i):
+        try:
+            results.append(ask(i))
+        except Exception as exc:   # returned to the test
+            errors.append(exc)
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout)
+    errors += [TimeoutError(f"{t.name} did not finish in {timeout} s") for t in threads if t.is_alive()]
+    return results, errors

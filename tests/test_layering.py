@@ -14,14 +14,14 @@ SRC = Path(htkg.__file__).parent
 
 # Every module of the core packages, found rather than listed, so a new module is checked too.
 CORE_PACKAGES = ("compiler", "store", "dataset", "publish")
-CORE = ["htkg.formats", "htkg.iris", "htkg.config", "htkg.errors", "htkg.namespaces"] + [
+CORE = ["htkg.formats", "htkg.iris", "htkg.config", "htkg.errors", "htkg.namespaces", "htkg.turnstile"] + [
     f"htkg.{pkg}.{m.name}" for pkg in CORE_PACKAGES
     for m in pkgutil.iter_modules([str(SRC / pkg)])]
 
 # A layer is a package of htkg; "base" is the top-level modules every layer may use. A layer imports
 # itself, base, and the layers listed here — nothing else. ``store`` is the seam: it knows only the
 # base; only the CLI starts the web layer.
-BASE_MODULES = {"__init__", "errors", "formats", "iris", "config", "namespaces"}
+BASE_MODULES = {"__init__", "errors", "formats", "iris", "config", "namespaces", "turnstile"}
 ALLOWED = {
     "base": set(),
     "store": {"base"},

@@ -235,8 +235,8 @@ def _settings_options(names):
 
 SERVE_SETTINGS = ("release_dir", "base_iri", "host", "port", "workers", "store_path", "store_url", "store_timeout",
                   "store_transport", "store_named_graphs", "store_user",
-                  "query_timeout", "query_memory_mb", "max_concurrent_queries", "max_body_bytes", "max_request_head_bytes",
-                  "max_query_chars",
+                  "query_timeout", "query_memory_mb", "max_concurrent_queries", "request_turns", "max_body_bytes",
+                  "max_request_head_bytes", "max_query_chars",
                   "html_row_limit", "explore_max_nodes", "trust_proxy", "cors_origin", "cache_max_age", "log_level")
 
 

@@ -71,8 +71,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("store_password", _opt_str, None, "Password of store_user: from the environment or the config file only, never a command-line flag.", command_line=False),
     Setting("query_timeout", float, 10.0, "Longest a SPARQL query may run, in seconds; a client may ask for less, never more."),
     Setting("query_memory_mb", int, 2048, "Memory a query worker process may use, in MiB, before it is stopped."),
-    Setting("max_concurrent_queries", int, 4, "Queries evaluated at once per server worker; more get 503."),
+    Setting("max_concurrent_queries", int, 2, "Queries evaluated at once per server worker, in the order they came; one that waits more than a second for its turn gets 503."),
     Setting("bounded_query_cap", int, 10_000, "A query of a shape that cannot run away (one triple pattern with a constant, or a one-predicate path from a constant) that matches at most this many quads is answered in the server worker, without a query process; 0: every query goes to a query process."),
+    Setting("request_turns", int, 1, "Requests of a server worker that run their Python at once, first come first served; the others wait their turn, and a request waiting on a query process gives its turn up (embedded store only); 0: no turns, every thread at once."),
     Setting("max_body_bytes", int, 1_000_000, "Largest request body accepted, in bytes (413 above)."),
     Setting("max_request_head_bytes", int, 65_536, "Largest request line plus headers the server reads, in bytes (431 above; at least 8192); a GET longer than the app accepts gets the app's own answer below this."),
     Setting("max_query_chars", int, 100_000, "Longest SPARQL query text accepted, in characters."),
@@ -121,6 +122,7 @@ class Settings:
     query_memory_mb: int = _BY_NAME["query_memory_mb"].default
     max_concurrent_queries: int = _BY_NAME["max_concurrent_queries"].default
     bounded_query_cap: int = _BY_NAME["bounded_query_cap"].default
+    request_turns: int = _BY_NAME["request_turns"].default
     max_body_bytes: int = _BY_NAME["max_body_bytes"].default
     max_request_head_bytes: int = _BY_NAME["max_request_head_bytes"].default
     max_query_chars: int = _BY_NAME["max_query_chars"].default
@@ -147,6 +149,8 @@ class Settings:
                 raise ConfigError(name, f"must be at least 1, got {getattr(self, name)}")
         if self.bounded_query_cap < 0:
             raise ConfigError("bounded_query_cap", f"must be 0 (off) or more, got {self.bounded_query_cap}")
+        if self.request_turns < 0:
+            raise ConfigError("request_turns", f"must be 0 (off) or more, got {self.request_turns}")
         if self.max_request_head_bytes < 8192:
             raise ConfigError("max_request_head_bytes", f"must be at least 8192 (HTTP/1.1's smallest buffer), "
                                                         f"got {self.max_request_head_bytes}")

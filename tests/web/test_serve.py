@@ -186,3 +186,27 @@ def test_metrics_files_are_named_by_the_process_that_writes_them(tmp_path):
                          "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}, capture_output=True, text=True, check=True)
     parent, child = out.stdout.split()
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([f"counter_{parent}.db", f"counter_{child}.db"])
+
+
+def test_many_first_searches_at_once_all_answer_with_one_turn_per_worker(release_dir):
+    """The first /search of a worker builds the index under a lock, querying the store meanwhile: the
+    builder gives its turn up while a query process answers (htkg.turnstile), and the requests waiting for
+    the lock must give theirs up too, or the builder never gets one back and the worker hangs."""
+    from server import ServerProcess, at_once
+    with ServerProcess(release_dir, workers=1, request_turns=1) as srv:
+        def ask(i):
+            with urllib.request.urlopen(f"{srv.url}/search?{urlencode({'q': 'trafficking', 'format': 'json', 'n': i})}",
+                                        timeout=60) as r:
+                return r.status
+        statuses, errors = at_once(ask, 6)
+        assert not errors and statuses == [200] * 6, (errors, srv.log()[-2000:])
+
+
+def test_turns_are_taken_with_the_embedded_store_and_can_be_turned_off(release_dir):
+    from htkg.config import Settings
+    from htkg.turnstile import TurnMiddleware
+    from htkg.web import create_app
+    on = create_app(Settings(release_dir=str(release_dir)))
+    assert isinstance(on.wsgi_app, TurnMiddleware)
+    off = create_app(Settings(release_dir=str(release_dir), request_turns=0))
+    assert not isinstance(off.wsgi_app, TurnMiddleware)

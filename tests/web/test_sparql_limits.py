@@ -84,7 +84,7 @@ def test_too_many_concurrent_queries_is_503(strict_app):
         "runaway", client.get(f"/sparql?query={quote(RUNAWAY)}").status_code))
     thread.start()
     deadline = time.monotonic() + 30
-    while store._slots._value > 0 and time.monotonic() < deadline:  # the runaway holds the only slot
+    while store._slots.free > 0 and time.monotonic() < deadline:  # the runaway holds the only slot
         time.sleep(0.02)
     busy = strict_app.test_client().get(f"/sparql?query={quote(ASK_TRUE + ' # busy')}")
     thread.join(timeout=60)

@@ -11,7 +11,6 @@ import csv
 import http.client
 import io
 import os
-import threading
 import time
 import zlib
 from contextlib import closing
@@ -23,6 +22,9 @@ import pytest
 from rdflib import Graph
 
 from sparql_expect import expected, expected_graph, same_graph
+
+from htkg.config import Settings
+from server import at_once
 
 pytestmark = pytest.mark.server
 
@@ -175,8 +177,8 @@ def _query_processes(server) -> dict[int, tuple[int, str, int]]:
 
 
 def test_client_going_away_mid_stream_frees_the_query_process(server):
-    # max_concurrent_queries is 4 per worker: twice that many abandoned streams, one after another
-    for i in range(8):
+    # more abandoned streams, one after another, than the server's two workers have query slots
+    for i in range(4 * Settings().max_concurrent_queries):
         conn, resp = _open(server, ENDLESS, "tsv", i=str(i))
         assert resp.status == 200
         assert len(resp.read1(CHUNK)) > 0
@@ -191,23 +193,13 @@ def test_client_going_away_mid_stream_frees_the_query_process(server):
     time.sleep(1.5)   # a cancelled query process has a second to stop before it is killed
 
     # the server answers, more than max_concurrent_queries at once (no slot is still held)
-    results, errors = [], []
-
-    def ask(n):
-        try:
-            results.append(_get(server, f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s ?p ?o }} # {n}", "csv"))
-        except Exception as exc:  # reported below
-            errors.append(exc)
-    threads = [threading.Thread(target=ask, args=(n,)) for n in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    results, errors = at_once(lambda n: _get(server, f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s ?p ?o }} # {n}", "csv"),
+                              8, timeout=30)
     assert not errors and [r[0] for r in results] == [200] * 8
 
     # no query process is left evaluating: none of them uses CPU over half a second
     before = _query_processes(server)
-    assert 0 < len(before) <= 2 * 4, before          # workers × max_concurrent_queries at most
+    assert 0 < len(before) <= 2 * Settings().max_concurrent_queries, before   # workers × slots at most
     time.sleep(0.5)
     after = _query_processes(server)
     busy = [pid for pid in before if pid in after and after[pid][2] - before[pid][2] > 10]

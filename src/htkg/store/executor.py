@@ -43,6 +43,7 @@ from ..errors import QueryError, QueryRefused, QuerySyntaxError, QueryTimeout, Q
 from ..formats import Format, by_name
 from .base import CHUNK_BYTES, Answer, QueryResult, Term, time_limit
 from .bounded import Probe, bounded_pattern
+from ..turnstile import Turnstile, waiting
 
 __all__ = ["QueryExecutor", "ProcessStream", "QueryCrashed"]
 
@@ -305,7 +306,7 @@ class QueryExecutor:
         # children fork from a server that has already imported the parser and the store
         self._ctx.set_forkserver_preload([__name__, "htkg.store.policy", "htkg.store.oxigraph",
                                           "htkg.store.factory"])
-        self._slots = threading.BoundedSemaphore(max_concurrent)
+        self._slots = Turnstile(max_concurrent)   # first come, first served, as the requests' turns
         self._key = (self.source[0], store_path, memory_mb)
         self._probe = Probe(store.store, bounded_cap) if bounded_cap > 0 else None
         self._graph_set: set[str] | None = None
@@ -373,7 +374,9 @@ class QueryExecutor:
             if pattern is not None and self._probe.within(pattern):
                 return self._bounded(sparql, result_format, graph_format, check, prefixes, base_iri)
         limit = self.limit(timeout)
-        if not self._slots.acquire(timeout=1.0):
+        with waiting():
+            free = self._slots.acquire(timeout=1.0)
+        if not free:
             self._count("refusals", reason="busy")
             raise QueryTooBusy(self.max_concurrent)
         answer = None
@@ -413,7 +416,8 @@ class QueryExecutor:
         return Answer(*form_and_format, out.getvalue())
 
     def _run(self, limit: float, request: dict) -> Answer:
-        child = self._take()
+        with waiting():   # starting a child, when none is idle, is a wait too
+            child = self._take()
         # the limit is the query's: it starts once a process has it (starting one after a kill is
         # the server's cost, which on a loaded machine took most of a 1.5 s limit)
         deadline = time.monotonic() + limit
@@ -447,7 +451,9 @@ class QueryExecutor:
         try:
             # strictly by the clock: a child ahead of a slow client does not earn it more time
             remaining = deadline - time.monotonic()
-            if remaining <= 0 or not child.conn.poll(remaining):
+            with waiting():
+                ready = remaining > 0 and child.conn.poll(remaining)
+            if not ready:
                 child.kill()
                 self._count("timeouts")
                 raise QueryTimeout(limit)
@@ -532,11 +538,12 @@ class ProcessStream:
         try:
             child.conn.send(_CANCEL)
             deadline = time.monotonic() + _DRAIN_SECONDS
-            while child.conn.poll(max(0.0, deadline - time.monotonic())):
-                if child.conn.recv()[0] != "chunk":   # "cancelled", "end" or an error: it is idle again
-                    break
-            else:
-                child.kill()
+            with waiting():
+                while child.conn.poll(max(0.0, deadline - time.monotonic())):
+                    if child.conn.recv()[0] != "chunk":   # "cancelled", "end" or an error: it is idle again
+                        break
+                else:
+                    child.kill()
         except (EOFError, OSError):
             child.kill()
         self._executor._count("stream_cancels")

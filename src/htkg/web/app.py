@@ -15,6 +15,7 @@ from ..store.factory import open_store
 from .metrics import Metrics
 from .site import Site
 from .sparql_lean import LeanQueryPath
+from ..turnstile import TurnMiddleware
 
 __all__ = ["create_app", "BLUEPRINTS"]
 
@@ -42,6 +43,10 @@ def create_app(settings: Settings | None = None, *, store=None) -> Flask:
     app.wsgi_app = http.large_file_chunks(app.wsgi_app)
     app.wsgi_app = LeanQueryPath(app.wsgi_app, app)   # GET /sparql?query=… without Flask's dispatch
     app.wsgi_app = app.extensions["htkg_response_cache"] = http.ResponseCache(app.wsgi_app, metrics)
+    if settings.request_turns and settings.store_url is None:
+        # first come, first served (htkg.turnstile); a remote store's waits are HTTP reads all over the
+        # store client, which do not give a turn up: no turns then
+        app.wsgi_app = TurnMiddleware(app.wsgi_app, settings.request_turns)
     if settings.trust_proxy:
         app.wsgi_app = http.behind_proxy(app.wsgi_app)
 

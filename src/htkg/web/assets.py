@@ -27,6 +27,7 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, request, url_for
 from werkzeug.security import safe_join
 
+from ..turnstile import waiting
 from .vendor import PACKAGES, node_modules
 
 __all__ = ["bp", "asset_url", "IMMUTABLE"]
@@ -95,8 +96,9 @@ def _minify(data: bytes, suffix: str) -> bytes:
     if esbuild is None or not esbuild.exists():
         raise RuntimeError("esbuild is missing from node_modules: run `make setup`")
     loader = "css" if suffix == ".css" else "js"
-    done = subprocess.run([str(esbuild), "--minify", f"--loader={loader}", "--log-level=error"], input=data,
-                          capture_output=True, timeout=60)
+    with waiting():   # another request may run its Python meanwhile (htkg.turnstile)
+        done = subprocess.run([str(esbuild), "--minify", f"--loader={loader}", "--log-level=error"], input=data,
+                              capture_output=True, timeout=60)
     if done.returncode != 0:
         raise RuntimeError(f"esbuild could not minify a {suffix} file: {done.stderr.decode(errors='replace')[:500]}")
     return done.stdout

@@ -11,6 +11,7 @@ from flask import Blueprint, Response, jsonify, render_template, request
 
 from ..dataset.search import DEFAULT_LIMIT, MAX_LIMIT, MAX_QUERY_CHARS, SearchIndex
 from ..errors import QueryParameterError
+from ..turnstile import locked
 from .http import cacheable
 from .site import site
 
@@ -25,7 +26,7 @@ def search_index() -> SearchIndex:
     s = site()
     index = s.extras.get("search_index")
     if index is None:
-        with _lock:
+        with locked(_lock):   # held across the store's queries: see htkg.turnstile.locked
             index = s.extras.get("search_index")
             if index is None:
                 index = SearchIndex.from_store(s.store, s.base.iri)
