@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import threading
 import time
 
@@ -172,7 +173,7 @@ def test_the_middleware_holds_a_turn_for_the_call_not_for_the_body():
             seen.append(mw.turnstile.free)
             yield b"x"
         return body()
-    mw = TurnMiddleware(app, 1)
+    mw = TurnMiddleware(app, 1, max_body=100)
     assert b"".join(mw({}, lambda *a: None)) == b"x"
     assert seen == [0, 1]   # in the call the one turn is taken; while the body is sent it is free
 
@@ -181,3 +182,39 @@ def test_request_turns_is_a_setting_checked_at_start():
     assert Settings().request_turns == 1
     with pytest.raises(ConfigError, match="request_turns"):
         Settings(request_turns=-1)
+
+
+class _Body(io.BytesIO):
+    """A request body that records each read."""
+
+    def __init__(self, data: bytes, log: list):
+        super().__init__(data)
+        self.log = log
+
+    def read(self, n=-1):
+        self.log.append(n)
+        return super().read(n)
+
+
+@pytest.mark.parametrize("headers, body, turn_taken", [
+    ({"CONTENT_LENGTH": "5"}, b"query", True),                  # read first, then a turn
+    ({"CONTENT_LENGTH": "500"}, b"q" * 500, False),             # over the limit: the app's 413, no turn
+    ({"HTTP_TRANSFER_ENCODING": "chunked"}, b"query", False),   # no length to read up to
+    ({"CONTENT_LENGTH": "x"}, b"query", False),                 # the app's own error
+    ({}, b"", True),                                            # no body: a GET
+])
+def test_a_request_body_is_read_before_the_turn_is_taken(headers, body, turn_taken):
+    seen, reads = [], []
+    mw = None
+
+    def app(environ, start_response):
+        seen.append((mw.turnstile.free, environ["wsgi.input"].read()))
+        start_response("200 OK", [])
+        return [b""]
+    mw = TurnMiddleware(app, 1, max_body=100)
+    b"".join(mw({"wsgi.input": _Body(body, reads), **headers}, lambda *a: None))
+    free_in_app, read_in_app = seen[0]
+    assert read_in_app == body                  # the app reads the whole body either way
+    assert (free_in_app == 0) is turn_taken     # 0 free: the app ran within the one turn
+    if turn_taken and body:
+        assert reads[0] == len(body)            # read by the middleware, before the turn

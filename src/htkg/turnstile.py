@@ -5,7 +5,8 @@ When several requests are in Python at once, each takes several times as long an
 order the interpreter lock picks, not the order they came in: on two cores under sixteen clients, a
 small query's 99th percentile was 16 ms with six threads against 9.5 ms with one (bench/RESULTS.md).
 Fewer threads would give that back, but a thread also waits (on a query process, on a slow client
-reading a dump), and with few threads a few slow clients take them all.
+reading a dump, a client sending its request slowly), and with few threads a few slow clients take
+them all.
 
 So threads stay many, and a request takes a *turn* to run its Python: at most ``size`` requests of a
 worker hold one at a time, handed on in the order they asked. A request gives its turn up while it
@@ -17,6 +18,7 @@ body is sent after the turn has ended, so a slow reader of a large answer holds 
 from __future__ import annotations
 
 import contextlib
+import io
 import threading
 from collections import deque
 
@@ -116,11 +118,23 @@ def locked(lock):
 
 
 class TurnMiddleware:
-    """WSGI middleware: the app's call (not the sending of its body) runs within a turn."""
+    """WSGI middleware: the app's call (not the sending of its answer) runs within a turn.
 
-    def __init__(self, wsgi_app, size: int):
-        self.app, self.turnstile = wsgi_app, Turnstile(size)
+    A request body arrives at the client's pace, so it is read before the turn is taken: a client
+    sending its body slowly would otherwise hold the worker's only turn for as long as it likes. A body
+    of up to ``max_body`` bytes with a ``Content-Length`` is read here whole; any other body (larger,
+    which the app refuses with 413 after reading it off, or chunked) is left to the app, which then runs
+    without a turn.
+    """
+
+    def __init__(self, wsgi_app, size: int, max_body: int):
+        self.app, self.turnstile, self.max_body = wsgi_app, Turnstile(size), max_body
 
     def __call__(self, environ, start_response):
+        length = environ.get("CONTENT_LENGTH") or ""
+        if length not in ("", "0") or "HTTP_TRANSFER_ENCODING" in environ:
+            if not (length.isdigit() and int(length) <= self.max_body):
+                return self.app(environ, start_response)
+            environ["wsgi.input"] = io.BytesIO(environ["wsgi.input"].read(int(length)))
         with self.turnstile.turn():
             return self.app(environ, start_response)

@@ -210,3 +210,21 @@ def test_turns_are_taken_with_the_embedded_store_and_can_be_turned_off(release_d
     assert isinstance(on.wsgi_app, TurnMiddleware)
     off = create_app(Settings(release_dir=str(release_dir), request_turns=0))
     assert not isinstance(off.wsgi_app, TurnMiddleware)
+
+
+def test_a_client_sending_its_body_slowly_does_not_hold_up_the_worker(release_dir):
+    """A request body comes at the client's pace: it is read before the request takes its turn, so a POST
+    whose body trickles in holds one thread, not the worker's one turn (before, a GET behind it waited for
+    as long as the client kept the body coming)."""
+    from server import ServerProcess
+    body = urlencode({"query": "ASK { ?s ?p ?o }"}).encode()
+    with ServerProcess(release_dir, workers=1, request_turns=1) as srv:
+        with socket.create_connection(("127.0.0.1", srv.port), timeout=60) as slow:
+            slow.sendall(b"POST /sparql HTTP/1.1\r\nHost: t\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                         b"Accept: application/sparql-results+json\r\n"
+                         + f"Content-Length: {len(body)}\r\n\r\n".encode() + body[:5])
+            time.sleep(0.5)   # the head and part of the body are in: the request waits for the rest
+            with urllib.request.urlopen(f"{srv.url}/sparql?{urlencode({'query': 'ASK {}'})}", timeout=20) as r:
+                assert r.status == 200
+            slow.sendall(body[5:])
+            assert slow.recv(64).startswith(b"HTTP/1.1 200")

@@ -46,7 +46,7 @@ def create_app(settings: Settings | None = None, *, store=None) -> Flask:
     if settings.request_turns and settings.store_url is None:
         # first come, first served (htkg.turnstile); a remote store's waits are HTTP reads all over the
         # store client, which do not give a turn up: no turns then
-        app.wsgi_app = TurnMiddleware(app.wsgi_app, settings.request_turns)
+        app.wsgi_app = TurnMiddleware(app.wsgi_app, settings.request_turns, settings.max_body_bytes)
     if settings.trust_proxy:
         app.wsgi_app = http.behind_proxy(app.wsgi_app)
 
