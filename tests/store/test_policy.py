@@ -107,3 +107,14 @@ def test_fast_path_syntax_error_still_has_line_and_column(client):
 def test_forms(query, form):
     checked = check_query(query, OURS)
     assert checked.form == form and checked.returns_graph == (form in ("CONSTRUCT", "DESCRIBE"))
+
+
+@pytest.mark.parametrize("word", ["service", "from", "insert", "delete", "load", "clear", "drop", "create", "add",
+                                  "move", "copy", "with"])
+def test_the_fast_path_screen_finds_every_keyword_in_any_letter_case(word):
+    """The screen searches the lower-cased text (32 µs with re.I, 3 µs so): every mix of cases of every word
+    it looks for still sends the query to the full parse."""
+    import itertools
+    from htkg.store.policy import _fast_path_ok
+    for cases in itertools.islice(itertools.product(*[(c.lower(), c.upper()) for c in word]), 64):
+        assert _fast_path_ok(f"SELECT ?s WHERE {{ ?s ?p ?o }} # {''.join(cases)}") is False

@@ -58,15 +58,15 @@ _RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 
 
 def _tokens(text: str) -> list[tuple[str, str]] | None:
-    out, pos = [], 0
-    while pos < len(text):
-        m = _TOKEN.match(text, pos)
-        if m is None:
-            return None
-        pos = m.end()
+    """The tokens, or None where something is not one. The scanner matches at the position where the last
+    match ended, never further on (no token is empty, so it always moves), and stops at the first place
+    no token matches: the text is read whole only if the last match ends at its end."""
+    out, end = [], 0
+    for m in iter(_TOKEN.scanner(text).match, None):
+        end = m.end()
         if m.lastgroup != "skip":
             out.append((m.lastgroup, m.group()))
-    return out
+    return out if end == len(text) else None
 
 
 class _Reader:

@@ -59,14 +59,17 @@ class CheckedQuery:
 # nothing to refuse and rdflib's parse (milliseconds to tens of milliseconds) is skipped; pyoxigraph
 # parses it anyway when it evaluates. The screen only ever sends more queries to the full parse: a
 # word inside a string or an IRI ("address") merely costs the parse.
-_NEEDS_PARSE = re.compile(r"\\|service|from|insert|delete|load|clear|drop|create|add|move|copy|with", re.I)
+# Both screens search the lower-cased text with a case-sensitive pattern: the same matches for the ASCII
+# letters of SPARQL's keywords (lower() maps A-Z to a-z; a non-ASCII letter it maps into ASCII only sends
+# more queries to the parse), in 3 µs instead of re.I's 32 µs over a 300-character query.
+_NEEDS_PARSE = re.compile(r"\\|service|from|insert|delete|load|clear|drop|create|add|move|copy|with")
 _MAX_FAST_DEPTH = 64   # deeper nesting goes to the parser, which refuses what is too deep
 # a trusted query needs the parse only for its dataset clause (however deeply it nests)
-_MAY_HAVE_DATASET = re.compile(r"\\|from", re.I)
+_MAY_HAVE_DATASET = re.compile(r"\\|from")
 
 
 def _fast_path_ok(text: str) -> bool:
-    if _NEEDS_PARSE.search(text):
+    if _NEEDS_PARSE.search(text.lower()):
         return False
     if text.count("(") + text.count("{") + text.count("[") <= _MAX_FAST_DEPTH:
         return True   # cannot nest deeper than it has brackets (counted in C, not char by char)
@@ -116,14 +119,14 @@ def dataset_of(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     >>> dataset_of("SELECT * FROM <http://e/g> WHERE { ?s ?p ?o }"), dataset_of("ASK {}")
     ((('http://e/g',), ()), ((), ()))
     """
-    if not _MAY_HAVE_DATASET.search(text):
+    if not _MAY_HAVE_DATASET.search(text.lower()):
         return (), ()
     checked = parsed_query(text)
     return checked.from_default, checked.from_named
 
 
 def _parse(text: str, *, refuse: bool) -> CheckedQuery:
-    if (not refuse and not _MAY_HAVE_DATASET.search(text)) or _fast_path_ok(text):
+    if (not refuse and not _MAY_HAVE_DATASET.search(text.lower())) or _fast_path_ok(text):
         return CheckedQuery(text, _guess_form(text))
     try:
         with PARSE_LOCK:

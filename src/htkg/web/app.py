@@ -42,11 +42,12 @@ def create_app(settings: Settings | None = None, *, store=None) -> Flask:
     metrics_area.install(app, metrics)
     app.wsgi_app = http.large_file_chunks(app.wsgi_app)
     app.wsgi_app = LeanQueryPath(app.wsgi_app, app)   # GET /sparql?query=… without Flask's dispatch
-    app.wsgi_app = app.extensions["htkg_response_cache"] = http.ResponseCache(app.wsgi_app, metrics)
     if settings.request_turns and settings.store_url is None:
         # first come, first served (htkg.turnstile); a remote store's waits are HTTP reads all over the
-        # store client, which do not give a turn up: no turns then
+        # store client, which do not give a turn up: no turns then. The response cache answers outside
+        # the turns: a hit is a dictionary lookup that never waits, and handing turns on cost hits ~15%
         app.wsgi_app = TurnMiddleware(app.wsgi_app, settings.request_turns, settings.max_body_bytes)
+    app.wsgi_app = app.extensions["htkg_response_cache"] = http.ResponseCache(app.wsgi_app, metrics)
     if settings.trust_proxy:
         app.wsgi_app = http.behind_proxy(app.wsgi_app)
 
