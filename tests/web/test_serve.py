@@ -206,10 +206,15 @@ def test_turns_are_taken_with_the_embedded_store_and_can_be_turned_off(release_d
     from htkg.config import Settings
     from htkg.turnstile import TurnMiddleware
     from htkg.web import create_app
-    on = create_app(Settings(release_dir=str(release_dir)))
-    assert isinstance(on.wsgi_app, TurnMiddleware)
-    off = create_app(Settings(release_dir=str(release_dir), request_turns=0))
-    assert not isinstance(off.wsgi_app, TurnMiddleware)
+    def chain(app):   # the WSGI middlewares from the outside in
+        out, layer = [], app.wsgi_app
+        while hasattr(layer, "app"):
+            out.append(type(layer).__name__)
+            layer = layer.app
+        return out
+    # the response cache answers its hits outside the turns; everything else takes one
+    assert chain(create_app(Settings(release_dir=str(release_dir))))[:2] == ["ResponseCache", "TurnMiddleware"]
+    assert TurnMiddleware.__name__ not in chain(create_app(Settings(release_dir=str(release_dir), request_turns=0)))
 
 
 def test_a_client_sending_its_body_slowly_does_not_hold_up_the_worker(release_dir):
