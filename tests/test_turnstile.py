@@ -116,6 +116,15 @@ def test_waiting_gives_the_turn_up_and_takes_it_back():
     assert t.free == 1 and not t._queue
 
 
+def test_a_turn_within_a_turn_keeps_the_one_held():
+    t = Turnstile(1)
+    with t.turn():
+        with t.turn():   # an app calling itself: waiting for a second turn would never end
+            assert t.free == 0
+        assert t.free == 0
+    assert t.free == 1
+
+
 def test_waiting_outside_a_turn_does_nothing():
     with waiting():
         pass

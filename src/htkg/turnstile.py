@@ -75,7 +75,11 @@ class Turnstile:
 
     @contextlib.contextmanager
     def turn(self):
-        """Hold a turn for the block (this thread's :func:`waiting` gives it up meanwhile)."""
+        """Hold a turn for the block (this thread's :func:`waiting` gives it up meanwhile); a thread that
+        already holds one keeps it (a second would wait for the first, for ever, with one turn)."""
+        if getattr(_held, "turnstile", None) is self:
+            yield
+            return
         self.acquire()
         _held.turnstile = self
         try:
