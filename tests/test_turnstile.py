@@ -227,3 +227,33 @@ def test_a_request_body_is_read_before_the_turn_is_taken(headers, body, turn_tak
     assert (free_in_app == 0) is turn_taken     # 0 free: the app ran within the one turn
     if turn_taken and body:
         assert reads[0] == len(body)            # read by the middleware, before the turn
+
+
+def test_a_query_gives_its_turn_up_only_while_it_really_waits(release):
+    """With a free slot and an idle query process, a query waits once, for the answer: it keeps its turn
+    (and its place) through taking the slot and the process; the first query, which starts the process,
+    waits for that too."""
+    from htkg.formats import by_name
+    from htkg.store.executor import QueryExecutor
+    from htkg.store.factory import open_store
+
+    class Counted(Turnstile):
+        given_up = 0
+
+        def release(self):
+            Counted.given_up += 1
+            super().release()
+    ex = QueryExecutor(open_store(Settings(), release), release, timeout=30, max_concurrent=1, memory_mb=900)
+    t = Counted(1)
+    try:
+        counts = []
+        for i in range(2):
+            with t.turn():
+                Counted.given_up = 0
+                answer = ex.answer(f"SELECT ?s WHERE {{ ?s ?p ?o . ?o ?q ?r }} LIMIT 1 # {i}",
+                                   result_format=by_name("json"), graph_format=None)
+                assert answer.form == "select"
+                counts.append(Counted.given_up)
+        assert counts == [2, 1]   # start the process + the answer; then the answer alone
+    finally:
+        ex.close()

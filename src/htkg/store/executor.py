@@ -290,7 +290,7 @@ class QueryExecutor:
     """The embedded store behind killable child processes; a :class:`~htkg.store.base.Store`."""
 
     def __init__(self, store, release, *, store_path: str | None = None, timeout: float = 10.0,
-                 max_concurrent: int = 4, memory_mb: int = 2048, metrics=None, bounded_cap: int = 0):
+                 max_concurrent: int = 2, memory_mb: int = 2048, metrics=None, bounded_cap: int = 0):
         """``release``: a :class:`~htkg.dataset.release.ReleaseInfo` (its dump and counts per graph),
         which every child opens (``store_path``: its on-disk store) as ``store`` was opened here.
         ``bounded_cap``: see :meth:`_bounded` (0: every query goes to a child)."""
@@ -374,8 +374,10 @@ class QueryExecutor:
             if pattern is not None and self._probe.within(pattern):
                 return self._bounded(sparql, result_format, graph_format, check, prefixes, base_iri)
         limit = self.limit(timeout)
-        with waiting():
-            free = self._slots.acquire(timeout=1.0)
+        free = self._slots.acquire(timeout=0)
+        if not free:   # only a real wait gives the turn up (and queues for it again)
+            with waiting():
+                free = self._slots.acquire(timeout=1.0)
         if not free:
             self._count("refusals", reason="busy")
             raise QueryTooBusy(self.max_concurrent)
@@ -416,8 +418,7 @@ class QueryExecutor:
         return Answer(*form_and_format, out.getvalue())
 
     def _run(self, limit: float, request: dict) -> Answer:
-        with waiting():   # starting a child, when none is idle, is a wait too
-            child = self._take()
+        child = self._take()
         # the limit is the query's: it starts once a process has it (starting one after a kill is
         # the server's cost, which on a loaded machine took most of a 1.5 s limit)
         deadline = time.monotonic() + limit
@@ -475,12 +476,15 @@ class QueryExecutor:
                     found = child
                 else:
                     dead.append(child)
-        for child in dead:
-            child.kill()
-        if found is not None:
+        if found is not None and not dead:
             return found
-        self._count("spawns")
-        return _Child(self._ctx, self.source, self.memory_mb)
+        with waiting():   # killing dead children and starting a new one are waits: the turn is given up
+            for child in dead:
+                child.kill()
+            if found is not None:
+                return found
+            self._count("spawns")
+            return _Child(self._ctx, self.source, self.memory_mb)
 
     def _give_back(self, child: _Child) -> None:
         if child.killed:
